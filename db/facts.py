@@ -1,0 +1,82 @@
+"""Relationship facts between one viewer and a batch of members, in one query.
+
+The result is raw booleans; ``resolvers.standing`` turns them into the
+policy's ``Relation`` values. No decision is taken here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+# "Blocked either way": a member block in either direction, a company block of
+# either side's current employer by the other, or "hide me from my current
+# employer" when both work for the same company.
+_FACTS_SQL = text(
+    """
+    WITH v AS (
+        SELECT p.member_id AS id, p.current_employer_id AS employer_id,
+               p.hide_from_current_employer AS hide
+        FROM profile p WHERE p.member_id = :viewer
+    )
+    SELECT o.member_id AS owner_id,
+        EXISTS (
+            SELECT 1 FROM contact c
+            WHERE c.status = 'ACCEPTED'
+              AND ((c.recruiter_id = v.id AND c.candidate_id = o.member_id)
+                OR (c.candidate_id = v.id AND c.recruiter_id = o.member_id))
+        ) AS is_contact,
+        EXISTS (
+            SELECT 1 FROM contact c
+            WHERE c.status = 'PENDING'
+              AND ((c.recruiter_id = v.id AND c.candidate_id = o.member_id)
+                OR (c.candidate_id = v.id AND c.recruiter_id = o.member_id))
+        ) AS has_pending_request,
+        (
+            EXISTS (
+                SELECT 1 FROM member_block b
+                WHERE (b.blocker_id = o.member_id AND b.blocked_id = v.id)
+                   OR (b.blocker_id = v.id AND b.blocked_id = o.member_id)
+            )
+            OR EXISTS (
+                SELECT 1 FROM company_block cb
+                WHERE (cb.blocker_id = o.member_id AND cb.company_id = v.employer_id)
+                   OR (cb.blocker_id = v.id AND cb.company_id = o.current_employer_id)
+            )
+            OR (
+                o.member_id <> v.id
+                AND o.current_employer_id = v.employer_id
+                AND (o.hide_from_current_employer OR v.hide)
+            )
+        ) AS blocked
+    FROM profile o CROSS JOIN v
+    WHERE o.member_id = ANY(:owners)
+    """
+).bindparams(
+    bindparam("viewer", type_=UUID(as_uuid=True)),
+    bindparam("owners", type_=ARRAY(UUID(as_uuid=True))),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RawFacts:
+    is_contact: bool
+    has_pending_request: bool
+    blocked: bool
+
+
+NO_FACTS = RawFacts(is_contact=False, has_pending_request=False, blocked=False)
+
+
+async def load_facts(
+    conn: AsyncConnection, viewer_id: uuid.UUID, owner_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, RawFacts]:
+    result = await conn.execute(_FACTS_SQL, {"viewer": viewer_id, "owners": owner_ids})
+    return {
+        row.owner_id: RawFacts(row.is_contact, row.has_pending_request, row.blocked)
+        for row in result
+    }

@@ -1,0 +1,276 @@
+"""The tables. Queries live beside them in ``db/*.py``; nothing here decides privacy."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    ARRAY,
+    Column,
+    Computed,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlmodel import Field, SQLModel
+
+
+def _now_column() -> Column:
+    return Column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+def _fk(target: str, *, nullable: bool = False, ondelete: str = "CASCADE") -> Column:
+    return Column(ForeignKey(target, ondelete=ondelete), nullable=nullable)
+
+
+class Company(SQLModel, table=True):
+    """A canonical company: blocks and "hide from my employer" use its id, never a name."""
+
+    __tablename__ = "company"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    email_domain: str = Field(sa_column=Column(String(253), nullable=False, unique=True))
+    sector: str = Field(sa_column=Column(String(100), nullable=False))
+    size_band: str = Field(sa_column=Column(String(20), nullable=False))
+    created_at: datetime | None = Field(default=None, sa_column=_now_column())
+
+    __table_args__ = (Index("ix_company_name_lower", text("lower(name) text_pattern_ops")),)
+
+
+class Member(SQLModel, table=True):
+    """An account. The profile row holds what others may (or may not) read."""
+
+    __tablename__ = "member"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    email: str = Field(sa_column=Column(String(254), nullable=False, unique=True))
+    password_hash: str = Field(sa_column=Column(Text, nullable=False))
+    kind: str = Field(sa_column=Column(String(20), nullable=False))
+    # A recruiter's company, proven by their work email's domain.
+    company_id: uuid.UUID | None = Field(
+        default=None, sa_column=_fk("company.id", nullable=True, ondelete="RESTRICT")
+    )
+    alias: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    created_at: datetime | None = Field(default=None, sa_column=_now_column())
+    deleted_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class Profile(SQLModel, table=True):
+    """Every attribute of the contract's ``Profile``; ``audiences`` says who reads which."""
+
+    __tablename__ = "profile"
+
+    member_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    )
+    full_name: str = Field(sa_column=Column(String(200), nullable=False))
+    handle: str | None = Field(default=None, sa_column=Column(String(40), unique=True))
+    headline: str | None = Field(default=None, sa_column=Column(String(200)))
+    summary: str | None = Field(default=None, sa_column=Column(String(4000)))
+    photo_url: str | None = Field(default=None, sa_column=Column(String(500)))
+    phone: str | None = Field(default=None, sa_column=Column(String(40)))
+    city: str | None = Field(default=None, sa_column=Column(String(100)))
+    region: str | None = Field(default=None, sa_column=Column(String(100)))
+    country: str | None = Field(default=None, sa_column=Column(String(100)))
+    current_title: str | None = Field(default=None, sa_column=Column(String(200)))
+    seniority: str | None = Field(default=None, sa_column=Column(String(20)))
+    current_employer_id: uuid.UUID | None = Field(
+        default=None, sa_column=_fk("company.id", nullable=True, ondelete="SET NULL")
+    )
+    years_of_experience: int | None = Field(default=None, sa_column=Column(Integer))
+    skills: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(ARRAY(String(60)), nullable=False, server_default="{}"),
+    )
+    salary_min: int | None = Field(default=None, sa_column=Column(Integer))
+    salary_max: int | None = Field(default=None, sa_column=Column(Integer))
+    salary_currency: str | None = Field(default=None, sa_column=Column(String(3)))
+    open_to_opportunities: bool = Field(default=False)
+    contactable: bool = Field(default=True)
+    hide_from_current_employer: bool = Field(default=True)
+    confidential_search: bool = Field(default=False)
+    # Only the member's explicit choices; policies.fields supplies the defaults.
+    audiences: dict[str, str] = Field(
+        default_factory=dict,
+        sa_column=Column(JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    )
+    # Full-text vectors, one per field, because each field has its own audience:
+    # search may only match words of a field the viewer may read.
+    headline_tsv: str | None = Field(
+        default=None,
+        sa_column=Column(
+            TSVECTOR, Computed("to_tsvector('english', coalesce(headline, ''))", persisted=True)
+        ),
+    )
+    summary_tsv: str | None = Field(
+        default=None,
+        sa_column=Column(
+            TSVECTOR, Computed("to_tsvector('english', coalesce(summary, ''))", persisted=True)
+        ),
+    )
+    updated_at: datetime | None = Field(default=None, sa_column=_now_column())
+
+
+class Experience(SQLModel, table=True):
+    __tablename__ = "experience"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    member_id: uuid.UUID = Field(sa_column=_fk("member.id"))
+    position: int = Field(default=0)
+    title: str | None = Field(default=None, sa_column=Column(String(200)))
+    employer_id: uuid.UUID | None = Field(
+        default=None, sa_column=_fk("company.id", nullable=True, ondelete="SET NULL")
+    )
+    start: str | None = Field(default=None, sa_column=Column(String(10)))
+    end: str | None = Field(default=None, sa_column=Column(String(10)))
+    description: str | None = Field(default=None, sa_column=Column(String(4000)))
+
+    __table_args__ = (Index("ix_experience_member", "member_id", "position"),)
+
+
+class AuthSession(SQLModel, table=True):
+    """A logged-in session. Access tokens name it; ``logOut`` revokes it server-side."""
+
+    __tablename__ = "auth_session"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    member_id: uuid.UUID = Field(sa_column=_fk("member.id"))
+    created_at: datetime | None = Field(default=None, sa_column=_now_column())
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class Contact(SQLModel, table=True):
+    """The only network edge: recruiter -> candidate, visible to its two endpoints only."""
+
+    __tablename__ = "contact"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    recruiter_id: uuid.UUID = Field(sa_column=_fk("member.id"))
+    candidate_id: uuid.UUID = Field(sa_column=_fk("member.id"))
+    # The recruiter's company when the request was sent: the pipeline belongs to it.
+    company_id: uuid.UUID = Field(sa_column=_fk("company.id", ondelete="RESTRICT"))
+    status: str = Field(sa_column=Column(String(20), nullable=False))
+    message: str = Field(sa_column=Column(Text, nullable=False))
+    message_fingerprint: str = Field(sa_column=Column(String(64), nullable=False))
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    responded_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    ended_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    share_with_ats: bool = Field(default=False)
+
+    __table_args__ = (
+        # One open request (or live contact) per pair.
+        Index(
+            "uq_contact_open_pair",
+            "recruiter_id",
+            "candidate_id",
+            unique=True,
+            postgresql_where=text("status IN ('PENDING', 'ACCEPTED')"),
+        ),
+        Index("ix_contact_candidate", "candidate_id", "status"),
+        Index("ix_contact_recruiter", "recruiter_id", "status", "created_at"),
+        Index("ix_contact_fingerprint", "recruiter_id", "message_fingerprint"),
+        Index("ix_contact_company", "company_id", "status"),
+    )
+
+
+class MemberBlock(SQLModel, table=True):
+    __tablename__ = "member_block"
+
+    blocker_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    )
+    blocked_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    )
+    created_at: datetime | None = Field(default=None, sa_column=_now_column())
+
+    __table_args__ = (Index("ix_member_block_blocked", "blocked_id"),)
+
+
+class CompanyBlock(SQLModel, table=True):
+    __tablename__ = "company_block"
+
+    blocker_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    )
+    company_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("company.id", ondelete="CASCADE"), primary_key=True)
+    )
+    created_at: datetime | None = Field(default=None, sa_column=_now_column())
+
+    __table_args__ = (Index("ix_company_block_company", "company_id"),)
+
+
+class AccessEvent(SQLModel, table=True):
+    """Who received which of a member's narrow-audience or identity fields, and when."""
+
+    __tablename__ = "access_event"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    owner_id: uuid.UUID = Field(sa_column=_fk("member.id"))
+    viewer_id: uuid.UUID | None = Field(
+        default=None, sa_column=_fk("member.id", nullable=True, ondelete="SET NULL")
+    )
+    viewer_label: str = Field(sa_column=Column(String(300), nullable=False))
+    fields: list[str] = Field(sa_column=Column(ARRAY(String(60)), nullable=False))
+    at: datetime | None = Field(default=None, sa_column=_now_column())
+
+    __table_args__ = (Index("ix_access_event_owner_at", "owner_id", "at"),)
+
+
+class ApiClient(SQLModel, table=True):
+    """A partner ATS's OAuth2 client, owned by a company. The secret is stored hashed."""
+
+    __tablename__ = "api_client"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    client_id: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    secret_hash: str = Field(sa_column=Column(Text, nullable=False))
+    company_id: uuid.UUID = Field(sa_column=_fk("company.id"))
+    name: str = Field(sa_column=Column(String(200), nullable=False))
+    scopes: list[str] = Field(sa_column=Column(ARRAY(String(60)), nullable=False))
+    created_at: datetime | None = Field(default=None, sa_column=_now_column())
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class ConsentReceipt(SQLModel, table=True):
+    """A candidate's consent to share a contact with the company's ATS: when, who, why, what."""
+
+    __tablename__ = "consent_receipt"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    contact_id: uuid.UUID = Field(sa_column=_fk("contact.id"))
+    candidate_id: uuid.UUID = Field(sa_column=_fk("member.id"))
+    company_id: uuid.UUID = Field(sa_column=_fk("company.id"))
+    purpose: str = Field(sa_column=Column(String(200), nullable=False))
+    fields: list[str] = Field(sa_column=Column(ARRAY(String(60)), nullable=False))
+    created_at: datetime | None = Field(default=None, sa_column=_now_column())
+    withdrawn_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+    __table_args__ = (UniqueConstraint("contact_id", "created_at"),)
+
+
+metadata = SQLModel.metadata

@@ -1,0 +1,111 @@
+"""Profiles and experiences: the rows behind the ``Profile`` type."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db.models import Company, Experience, Member, Profile
+
+company = Company.__table__
+member = Member.__table__
+profile = Profile.__table__
+experience = Experience.__table__
+
+_employer = company.alias("employer")
+
+# One row per member: the profile, what the account adds (kind, alias, email)
+# and the current employer's canonical record.
+PROFILE_COLUMNS = (
+    *(c for c in profile.c if not c.name.endswith("_tsv")),
+    member.c.kind,
+    member.c.alias,
+    member.c.email,
+    member.c.company_id,
+    _employer.c.name.label("employer_name"),
+    _employer.c.sector.label("employer_sector"),
+    _employer.c.size_band.label("employer_size_band"),
+)
+
+
+def profile_query():
+    return (
+        select(*PROFILE_COLUMNS)
+        .select_from(profile.join(member, member.c.id == profile.c.member_id))
+        .outerjoin(_employer, _employer.c.id == profile.c.current_employer_id)
+        .where(member.c.deleted_at.is_(None))
+    )
+
+
+async def load_profiles(conn: AsyncConnection, member_ids: list[uuid.UUID]) -> dict:
+    """Live members' profiles by id, in one query; deleted or unknown ids are absent."""
+    result = await conn.execute(profile_query().where(profile.c.member_id.in_(member_ids)))
+    return {row["member_id"]: row for row in result.mappings()}
+
+
+async def member_by_handle(conn: AsyncConnection, handle: str) -> uuid.UUID | None:
+    result = await conn.execute(
+        select(profile.c.member_id)
+        .select_from(profile.join(member, member.c.id == profile.c.member_id))
+        .where(func.lower(profile.c.handle) == handle.lower(), member.c.deleted_at.is_(None))
+    )
+    return result.scalar()
+
+
+async def handle_owner(conn: AsyncConnection, handle: str) -> uuid.UUID | None:
+    """Who holds a handle, deleted members included (handles are never reused)."""
+    result = await conn.execute(
+        select(profile.c.member_id).where(func.lower(profile.c.handle) == handle.lower())
+    )
+    return result.scalar()
+
+
+async def load_experiences(conn: AsyncConnection, member_ids: list[uuid.UUID]) -> dict:
+    result = await conn.execute(
+        select(
+            experience,
+            company.c.name.label("employer_name"),
+            company.c.sector.label("employer_sector"),
+            company.c.size_band.label("employer_size_band"),
+        )
+        .select_from(experience.outerjoin(company, company.c.id == experience.c.employer_id))
+        .where(experience.c.member_id.in_(member_ids))
+        .order_by(experience.c.member_id, experience.c.position)
+    )
+    grouped: dict[uuid.UUID, list] = defaultdict(list)
+    for row in result.mappings():
+        grouped[row["member_id"]].append(row)
+    return grouped
+
+
+async def update_profile(conn: AsyncConnection, member_id: uuid.UUID, values: dict) -> None:
+    if values:
+        await conn.execute(
+            update(profile)
+            .where(profile.c.member_id == member_id)
+            .values(**values, updated_at=func.now())
+        )
+
+
+async def set_audience(conn: AsyncConnection, member_id: uuid.UUID, field: str, audience: str):
+    await conn.execute(
+        update(profile)
+        .where(profile.c.member_id == member_id)
+        .values(audiences=profile.c.audiences.op("||")(func.jsonb_build_object(field, audience)))
+    )
+
+
+async def company_exists(conn: AsyncConnection, company_id: uuid.UUID) -> bool:
+    result = await conn.execute(select(company.c.id).where(company.c.id == company_id))
+    return result.first() is not None
+
+
+async def replace_experiences(conn: AsyncConnection, member_id: uuid.UUID, rows: list[dict]):
+    await conn.execute(delete(experience).where(experience.c.member_id == member_id))
+    if rows:
+        await conn.execute(
+            insert(experience), [{"id": uuid.uuid4(), "member_id": member_id, **r} for r in rows]
+        )

@@ -1,0 +1,227 @@
+"""Demo data for ``make run``: companies, candidates, recruiters and contacts.
+
+Members are created through the same functions as the API's ``signUp`` and
+``updateProfile``, so demo accounts are exactly like real ones (hashed
+passwords, random aliases, default audiences).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, insert, select
+
+from db.engine import Database
+from db.models import Contact, Member
+
+DEMO_PASSWORD = "suplinks-demo-2026"
+
+COMPANIES = [
+    ("Free Telecom Demo", "telecom.example", "Telecommunications", "S5001_PLUS"),
+    ("Northwind Analytics", "northwind.example", "Software", "S51_200"),
+    ("Globex Bank", "globex.example", "Banking", "S1001_5000"),
+    ("Initech", "initech.example", "Software", "S201_1000"),
+]
+
+RECRUITERS = [
+    ("rita@northwind.example", "Rita Northwind", {"headline": "Hiring data engineers"}),
+    (
+        "sam@globex.example",
+        "Sam Globex",
+        {"headline": "Tech recruiting", "confidential_search": True},
+    ),
+    ("tom@telecom.example", "Tom Telecom", {"headline": "Talent partner"}),
+]
+
+# (email, name, employer domain, profile values, handle)
+CANDIDATES = [
+    (
+        "alice@mail.example",
+        "Alice Martin",
+        "telecom.example",
+        {
+            "headline": "Senior backend engineer",
+            "summary": "Python, PostgreSQL and networks.",
+            "city": "Lyon",
+            "region": "Auvergne-Rhone-Alpes",
+            "country": "France",
+            "current_title": "Staff Engineer",
+            "seniority": "SENIOR",
+            "years_of_experience": 9,
+            "skills": ["python", "postgresql", "graphql"],
+            "open_to_opportunities": True,
+        },
+        "alice-builds",
+    ),
+    (
+        "bob@mail.example",
+        "Bob Durand",
+        "initech.example",
+        {
+            "headline": "Data engineer",
+            "summary": "Pipelines and warehouses at scale.",
+            "city": "Paris",
+            "region": "Ile-de-France",
+            "country": "France",
+            "current_title": "Data Engineer",
+            "seniority": "MID",
+            "years_of_experience": 4,
+            "skills": ["python", "spark", "sql"],
+            "open_to_opportunities": True,
+        },
+        None,
+    ),
+    (
+        "chloe@mail.example",
+        "Chloe Bernard",
+        "globex.example",
+        {
+            "headline": "Engineering manager",
+            "summary": "Leading platform teams.",
+            "city": "Nantes",
+            "region": "Pays de la Loire",
+            "country": "France",
+            "current_title": "Engineering Manager",
+            "seniority": "LEAD",
+            "years_of_experience": 14,
+            "skills": ["leadership", "kubernetes", "go"],
+        },
+        "chloe-leads",
+    ),
+    (
+        "david@mail.example",
+        "David Petit",
+        None,
+        {
+            "headline": "Junior frontend developer",
+            "summary": "React and accessibility.",
+            "city": "Lille",
+            "region": "Hauts-de-France",
+            "country": "France",
+            "seniority": "JUNIOR",
+            "years_of_experience": 1,
+            "skills": ["typescript", "react"],
+            "open_to_opportunities": True,
+        },
+        None,
+    ),
+    (
+        "emma@mail.example",
+        "Emma Leroy",
+        "northwind.example",
+        {
+            "headline": "Machine learning engineer",
+            "summary": "Recommendation systems.",
+            "city": "Toulouse",
+            "region": "Occitanie",
+            "country": "France",
+            "current_title": "ML Engineer",
+            "seniority": "SENIOR",
+            "years_of_experience": 7,
+            "skills": ["python", "pytorch", "sql"],
+        },
+        None,
+    ),
+    (
+        "farid@mail.example",
+        "Farid Moreau",
+        "telecom.example",
+        {
+            "headline": "Network architect",
+            "summary": "5G core and routing.",
+            "city": "Rennes",
+            "region": "Bretagne",
+            "country": "France",
+            "current_title": "Network Architect",
+            "seniority": "LEAD",
+            "years_of_experience": 16,
+            "skills": ["networking", "5g", "linux"],
+        },
+        None,
+    ),
+]
+
+
+async def seed_demo(db: Database, *, quiet: bool = False) -> bool:
+    """Seed the demo data set if the database has no member yet; True if it did."""
+    # Imported here: the demo goes through the API's own account functions.
+    from db import profiles as profiles_db
+    from resolvers import accounts
+
+    async with db.write() as conn:
+        if (await conn.execute(select(func.count()).select_from(Member.__table__))).scalar():
+            if not quiet:
+                print("Demo data: the database already has members; nothing seeded.")
+            return False
+        company_ids = {}
+        for name, domain, sector, size in COMPANIES:
+            row = await accounts.register_company(
+                conn, name=name, email_domain=domain, sector=sector, size_band=size
+            )
+            company_ids[domain] = row["id"]
+        people = {}
+        for email, name, values in RECRUITERS:
+            member_id = await accounts.sign_up(
+                conn, email=email, password=DEMO_PASSWORD, kind="RECRUITER", full_name=name
+            )
+            await profiles_db.update_profile(conn, member_id, values)
+            people[email] = member_id
+        for email, name, employer, values, handle in CANDIDATES:
+            member_id = await accounts.sign_up(
+                conn, email=email, password=DEMO_PASSWORD, kind="CANDIDATE", full_name=name
+            )
+            extra = {"current_employer_id": company_ids.get(employer), "handle": handle}
+            await profiles_db.update_profile(conn, member_id, {**values, **extra})
+            people[email] = member_id
+        await _contact(
+            conn,
+            people["rita@northwind.example"],
+            people["alice@mail.example"],
+            company_ids["northwind.example"],
+            "ACCEPTED",
+            "Alice, your talk on PostgreSQL at the Lyon meetup was great. "
+            "We are building a data platform and would love to chat.",
+        )
+        await _contact(
+            conn,
+            people["sam@globex.example"],
+            people["bob@mail.example"],
+            company_ids["globex.example"],
+            "PENDING",
+            "Bob, your pipeline work caught my eye: we have a data role "
+            "that fits your Spark experience. Open to a call?",
+        )
+    if not quiet:
+        print_logins()
+    return True
+
+
+async def _contact(conn, recruiter_id, candidate_id, company_id, status, message) -> None:
+    now = datetime.now(UTC)
+    await conn.execute(
+        insert(Contact.__table__).values(
+            id=uuid.uuid4(),
+            recruiter_id=recruiter_id,
+            candidate_id=candidate_id,
+            company_id=company_id,
+            status=status,
+            message=message,
+            message_fingerprint=hashlib.sha256(
+                " ".join(message.lower().split()).encode()
+            ).hexdigest(),
+            created_at=now,
+            expires_at=now + timedelta(days=30),
+            responded_at=now if status == "ACCEPTED" else None,
+            share_with_ats=False,
+        )
+    )
+
+
+def print_logins() -> None:
+    print(f"Demo logins (password for all: {DEMO_PASSWORD})")
+    for email, name, _ in RECRUITERS:
+        print(f"  recruiter  {email:<26} {name}")
+    for email, name, *_ in CANDIDATES:
+        print(f"  candidate  {email:<26} {name}")

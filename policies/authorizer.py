@@ -1,0 +1,134 @@
+"""The only way the rest of the code asks a policy question.
+
+Each question goes to Oso once per distinct input: the answer is memoized
+process-wide, keyed on the whole input (the relation facts, the field and its
+audience) and on the policy file's hash. Because Oso sees only immutable
+values, the memo cannot go stale within a process; an edited policy file has
+another hash, so it takes effect after a restart with no code change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+from oso import Oso
+
+from policies.facts import EdgeField, EdgeRelation, FieldRef, Relation
+from policies.fields import AUDIENCE_ORDER, IDENTITY_FIELDS, Audience
+
+POLICY_PATH = Path(__file__).with_name("suplinks.polar")
+
+# policy hash -> relation -> (field, audience) -> decision.
+# Two levels so that the hot path hashes a relation once per profile.
+_FIELD_MEMO: dict[str, dict[Relation, dict[tuple[str, str], bool]]] = {}
+_SEE_MEMO: dict[str, dict[Relation, bool]] = {}
+_EDGE_MEMO: dict[str, dict[EdgeRelation, bool]] = {}
+
+
+class _Member:
+    """Stands for "a member" in ``allow(rel, "see", member)``: the facts say it all."""
+
+
+MEMBER = _Member()
+
+
+class Authorizer:
+    """Answers "may this viewer see this member / read this field?" from the policy."""
+
+    def __init__(self, policy_path: Path = POLICY_PATH) -> None:
+        text = policy_path.read_text()
+        self.policy_hash = hashlib.sha256(text.encode()).hexdigest()
+        self._oso = Oso()
+        for cls in (Relation, FieldRef, EdgeRelation, EdgeField, _Member):
+            self._oso.register_class(cls)
+        self._oso.load_str(text)
+        self._fields = _FIELD_MEMO.setdefault(self.policy_hash, {})
+        self._see = _SEE_MEMO.setdefault(self.policy_hash, {})
+        self._edges = _EDGE_MEMO.setdefault(self.policy_hash, {})
+
+    # -- memoized questions (the hot path) ---------------------------------
+
+    def can_see(self, rel: Relation) -> bool:
+        """May the viewer see this member at all? If not, the member does not exist for them."""
+        try:
+            return self._see[rel]
+        except KeyError:
+            decision = self._see[rel] = self.ask_see(rel)
+            return decision
+
+    def field_decider(self, rel: Relation) -> FieldDecider:
+        """A callable deciding fields for one relation: one memo lookup per field."""
+        memo = self._fields.get(rel)
+        if memo is None:
+            memo = self._fields[rel] = {}
+        return FieldDecider(self, rel, memo)
+
+    def can_read(self, rel: Relation, field: str, audience: str) -> bool:
+        return self.field_decider(rel)(field, audience)
+
+    def can_read_edge(self, rel: EdgeRelation) -> bool:
+        """May the viewer read a contact request's fields? (the same answer for each field)."""
+        try:
+            return self._edges[rel]
+        except KeyError:
+            decision = self._edges[rel] = self.ask_edge(rel, "status")
+            return decision
+
+    def readable_audiences(self, rel: Relation, field: str) -> list[Audience]:
+        """The audiences under which this relation may read ``field``.
+
+        Search derives its SQL from this, so the SQL cannot drift from the policy.
+        """
+        decide = self.field_decider(rel)
+        return [aud for aud in AUDIENCE_ORDER if decide(field, aud.value)]
+
+    # -- fresh questions (no memo): the reference the memo is tested against --
+
+    def ask_see(self, rel: Relation) -> bool:
+        return bool(self._oso.query_rule_once("allow", rel, "see", MEMBER))
+
+    def ask_field(self, rel: Relation, field: str, audience: str) -> bool:
+        ref = FieldRef(field, audience, _is_identity(field))
+        return bool(self._oso.query_rule_once("allow", rel, "read", ref))
+
+    def ask_edge(self, rel: EdgeRelation, field: str) -> bool:
+        return bool(self._oso.query_rule_once("allow", rel, "read", EdgeField(field)))
+
+
+class FieldDecider:
+    """Decides fields for one (viewer, owner) relation; built once per profile."""
+
+    __slots__ = ("_authorizer", "_memo", "_rel")
+
+    def __init__(self, authorizer: Authorizer, rel: Relation, memo: dict) -> None:
+        self._authorizer = authorizer
+        self._rel = rel
+        self._memo = memo
+
+    def __call__(self, field: str, audience: str) -> bool:
+        key = (field, audience)
+        try:
+            return self._memo[key]
+        except KeyError:
+            decision = self._memo[key] = self._authorizer.ask_field(self._rel, field, audience)
+            return decision
+
+    def readable(self, fields: Iterable[str], audiences: dict[str, str]) -> set[str]:
+        return {f for f in fields if self(f, audiences[f])}
+
+
+def _is_identity(field: str) -> bool:
+    return field in IDENTITY_FIELDS
+
+
+_default: Authorizer | None = None
+
+
+def get_authorizer() -> Authorizer:
+    """The process's authorizer: one Oso, built once (its set-up is not thread-safe)."""
+    global _default
+    if _default is None:
+        _default = Authorizer()
+    return _default

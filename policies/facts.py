@@ -1,0 +1,50 @@
+"""The immutable value objects that the policy reasons about.
+
+Oso never sees an ORM row: only these frozen values. That keeps Polar away
+from the database (no lazy loads, no ``MissingGreenlet``) and makes every
+decision a pure function of its inputs, hence safe to memoize.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Relation(NamedTuple):
+    """How one viewer stands to one member, for one request.
+
+    A ``NamedTuple`` rather than a dataclass: it hashes fast, and it is hashed
+    once per profile on the hot path.
+    """
+
+    persona: str = "closed"  # "closed" (profile by id) or "open" (publicProfile)
+    is_self: bool = False
+    is_member: bool = False  # the viewer is logged in
+    is_recruiter: bool = False  # a verified recruiter (work email of a registered company)
+    is_contact: bool = False  # an accepted contact between the two
+    is_partner: bool = False  # a partner ATS the member consented to share with
+    blocked: bool = False  # blocked either way, by member, company or "hide from employer"
+    owner_confidential: bool = False  # the owner is a recruiter on a confidential search
+
+
+class FieldRef(NamedTuple):
+    """One field of a member, with the audience its owner chose for it."""
+
+    name: str
+    audience: str
+    identity: bool
+
+
+class EdgeRelation(NamedTuple):
+    """How a viewer stands to one contact request."""
+
+    is_endpoint: bool = False
+    is_consented_partner: bool = False
+
+
+class EdgeField(NamedTuple):
+    name: str
+
+
+ANONYMOUS = Relation()
+SELF = Relation(is_self=True, is_member=True)

@@ -1,0 +1,148 @@
+"""Accounts: companies, sign-up, log-in and log-out, and who a request comes from."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db import accounts as accounts_db
+from db.engine import Database
+from resolvers import security, validation
+from resolvers.aliases import new_alias
+from resolvers.context import ANONYMOUS, Context, Identity
+from resolvers.errors import UserInputError, problem
+
+SESSION_COOKIE = "suplinks_session"
+INVALID_CREDENTIALS = "The email or the password is wrong."
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What the request presented, and who it turned out to be."""
+
+    identity: Identity
+    rejected: bool = False  # a token or cookie was presented but is invalid, expired or revoked
+
+
+def bearer_token(headers) -> str | None:
+    auth = headers.get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def identify(db: Database, secret: str, headers, cookies) -> Credential:
+    """Resolve the viewer from ``Authorization: Bearer`` or else the session cookie."""
+    token = bearer_token(headers) or cookies.get(SESSION_COOKIE)
+    if not token:
+        return Credential(ANONYMOUS)
+    claims = security.read_token(secret, token)
+    if claims is None:
+        return Credential(ANONYMOUS, rejected=True)
+    if claims.subject != "member":
+        return Credential(ANONYMOUS, rejected=True)
+    async with db.read() as conn:
+        row = await accounts_db.session_member(conn, claims.principal)
+    if row is None:
+        return Credential(ANONYMOUS, rejected=True)
+    return Credential(_identity(row, claims.principal))
+
+
+async def register_company(
+    conn: AsyncConnection, *, name: str, email_domain: str, sector: str, size_band: str
+):
+    domain = validation.normalize_domain(email_domain)
+    clean_name = validation.text(name, "name", max_length=200, required=True)
+    clean_sector = validation.text(sector, "sector", max_length=100, required=True)
+    return await accounts_db.insert_company(
+        conn, name=clean_name, domain=domain, sector=clean_sector, size_band=size_band
+    )
+
+
+async def sign_up(
+    conn: AsyncConnection, *, email: str, password: str, kind: str, full_name: str
+) -> uuid.UUID:
+    """Create the member and their profile, or raise a typed error (nothing written)."""
+    clean_email = validation.normalize_email(email)
+    clean_name = validation.text(full_name, "fullName", max_length=200, required=True)
+    validation.password(password)
+    company_id = None
+    if kind == "RECRUITER":
+        company = await accounts_db.company_by_domain(conn, validation.email_domain(clean_email))
+        if company is None:
+            raise problem(
+                "UNKNOWN_COMPANY_DOMAIN",
+                "No registered company uses this email domain: register the company first.",
+                "email",
+            )
+        company_id = company["id"]
+    if await accounts_db.email_taken(conn, clean_email):
+        raise problem("EMAIL_TAKEN", "An account already uses this email.", "email")
+    alias = new_alias()
+    while await accounts_db.alias_taken(conn, alias):
+        alias = new_alias()
+    return await accounts_db.insert_member(
+        conn,
+        email=clean_email,
+        password_hash=security.hash_password(password),
+        kind=kind,
+        company_id=company_id,
+        alias=alias,
+        full_name=clean_name,
+    )
+
+
+async def authenticate(conn: AsyncConnection, *, email: str, password: str) -> uuid.UUID:
+    """The member's id if the credentials hold; the same error for unknown email or bad password."""
+    try:
+        clean_email = validation.normalize_email(email)
+    except UserInputError:  # a malformed email is just wrong credentials here
+        clean_email = None
+    row = await accounts_db.member_by_email(conn, clean_email) if clean_email else None
+    if not security.verify_password(row["password_hash"] if row else None, password):
+        raise problem("INVALID_CREDENTIALS", INVALID_CREDENTIALS)
+    return row["id"]
+
+
+def _identity(row, session_id: uuid.UUID) -> Identity:
+    return Identity(
+        member_id=row["id"],
+        kind=row["kind"],
+        company_id=row["company_id"],
+        alias=row["alias"],
+        session_id=session_id,
+    )
+
+
+async def open_session(ctx: Context, conn: AsyncConnection, member_id: uuid.UUID) -> str:
+    """Create a server-side session, act as its member from now on in this request,
+    set the cookie, and return the signed token."""
+    expires_at = security.expiry(ctx.settings.token_ttl_seconds)
+    session_id = await accounts_db.create_session(conn, member_id, expires_at)
+    ctx.identity = _identity(await accounts_db.session_member(conn, session_id), session_id)
+    ctx.credential_rejected = False
+    token = security.issue_token(
+        ctx.settings.secret_key,
+        security.TokenClaims(subject="member", principal=session_id, expires_at=expires_at),
+    )
+    if ctx.response is not None:
+        ctx.response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            max_age=ctx.settings.token_ttl_seconds,
+            httponly=True,
+            samesite="strict",
+            secure=ctx.settings.production,
+            path="/",
+        )
+    return token
+
+
+async def close_session(ctx: Context, conn: AsyncConnection) -> bool:
+    if ctx.response is not None:
+        ctx.response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    if ctx.identity.session_id is None:
+        return False
+    await accounts_db.revoke_session(conn, ctx.identity.session_id)
+    return True

@@ -1,0 +1,124 @@
+"""Per-request context: who is asking, batched loaders, the authorizer, the access log."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from config import Settings
+from db import facts as facts_db
+from db import profiles as profiles_db
+from db.engine import Database
+from policies.authorizer import Authorizer
+from resolvers.errors import unauthenticated
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is asking: nobody, a member (by session), or a partner ATS client."""
+
+    member_id: uuid.UUID | None = None
+    kind: str | None = None  # "CANDIDATE" | "RECRUITER"
+    company_id: uuid.UUID | None = None  # a recruiter's company, or a partner's
+    alias: str | None = None
+    session_id: uuid.UUID | None = None
+    partner_client_id: uuid.UUID | None = None  # api_client row id
+    partner_label: str | None = None
+    scopes: tuple[str, ...] = ()
+
+    @property
+    def is_member(self) -> bool:
+        return self.member_id is not None
+
+    @property
+    def is_recruiter(self) -> bool:
+        return self.kind == "RECRUITER" and self.company_id is not None
+
+    @property
+    def is_partner(self) -> bool:
+        return self.partner_client_id is not None
+
+
+ANONYMOUS = Identity()
+
+
+@dataclass
+class AccessLog:
+    """Fields of CONTACTS-or-narrower audience (or identity) received, per owner.
+
+    Collected while profiles are built and written in one insert at the end of
+    the request (``resolvers.extensions.AccessLogWriter``).
+    """
+
+    seen: dict[uuid.UUID, set[str]] = field(default_factory=dict)
+
+    def record(self, owner_id: uuid.UUID, fields: set[str]) -> None:
+        if fields:
+            self.seen.setdefault(owner_id, set()).update(fields)
+
+
+@dataclass
+class Context:
+    db: Database
+    settings: Settings
+    authorizer: Authorizer
+    identity: Identity
+    request: Any = None
+    response: Any = None
+    request_id: str = ""
+    credential_rejected: bool = False  # a token was presented but is invalid, expired or revoked
+    access_log: AccessLog = field(default_factory=AccessLog)
+    _loaders: dict[str, DataLoader] = field(default_factory=dict)
+
+    def require_member(self) -> Identity:
+        """The logged-in member, or UNAUTHENTICATED."""
+        if not self.identity.is_member:
+            raise unauthenticated(self.credential_rejected)
+        return self.identity
+
+    def forget_loaded(self) -> None:
+        self._loaders.clear()
+
+    def loader(self, name: str, load_fn) -> DataLoader:
+        """One DataLoader per name per request (so batches never cross requests)."""
+        existing = self._loaders.get(name)
+        if existing is None:
+            existing = self._loaders[name] = DataLoader(load_fn=load_fn)
+        return existing
+
+    # The loaders every resolver shares.
+
+    @property
+    def profiles(self) -> DataLoader:
+        async def load(ids: list[uuid.UUID]):
+            async with self.db.read() as conn:
+                rows = await profiles_db.load_profiles(conn, list(ids))
+            return [rows.get(i) for i in ids]
+
+        return self.loader("profiles", load)
+
+    @property
+    def experiences(self) -> DataLoader:
+        async def load(ids: list[uuid.UUID]):
+            async with self.db.read() as conn:
+                rows = await profiles_db.load_experiences(conn, list(ids))
+            return [rows.get(i, []) for i in ids]
+
+        return self.loader("experiences", load)
+
+    @property
+    def facts(self) -> DataLoader:
+        """Raw relationship facts of the viewer towards each owner, one query per batch."""
+
+        async def load(ids: list[uuid.UUID]):
+            viewer = self.identity.member_id
+            if viewer is None:
+                return [facts_db.NO_FACTS for _ in ids]
+            async with self.db.read() as conn:
+                found = await facts_db.load_facts(conn, viewer, list(ids))
+            return [found.get(i, facts_db.NO_FACTS) for i in ids]
+
+        return self.loader("facts", load)

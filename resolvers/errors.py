@@ -1,0 +1,57 @@
+"""The two ways an operation fails, and nothing else reaches the client.
+
+- ``ApiError``: a GraphQL error with ``extensions.code`` (UNAUTHENTICATED,
+  FORBIDDEN, BAD_USER_INPUT, RATE_LIMITED, INTERNAL).
+- ``UserInputError``: a mutation's typed ``userErrors``; raised inside the
+  mutation's transaction so that nothing is half-written, then turned into the
+  payload by ``resolvers.mutations.run``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graphql import GraphQLError
+
+
+class ApiError(GraphQLError):
+    def __init__(self, code: str, message: str, **extensions: object) -> None:
+        super().__init__(message, extensions={"code": code, **extensions})
+        self.code = code
+
+
+def unauthenticated(rejected: bool = False) -> ApiError:
+    if rejected:
+        return ApiError("UNAUTHENTICATED", "Your session has expired or was revoked: log in again.")
+    return ApiError("UNAUTHENTICATED", "You must be logged in to do this.")
+
+
+def forbidden(message: str = "You may not do this.") -> ApiError:
+    return ApiError("FORBIDDEN", message)
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: str
+    field: str | None = None
+
+
+class UserInputError(Exception):
+    """One or more problems with a mutation's input; the transaction is rolled back."""
+
+    def __init__(self, *problems: Problem) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+def problem(code: str, message: str, field: str | None = None) -> UserInputError:
+    return UserInputError(Problem(code, message, field))
+
+
+NOT_FOUND_MESSAGE = "No such member."
+
+
+def not_found(field: str = "profileId") -> UserInputError:
+    """The one answer for unknown ids and for everything a viewer may not know exists."""
+    return problem("NOT_FOUND", NOT_FOUND_MESSAGE, field)

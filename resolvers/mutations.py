@@ -1,0 +1,35 @@
+"""How every mutation runs: inside one transaction, with typed user errors.
+
+A mutation body raises ``UserInputError`` for bad input; the transaction is
+rolled back whole (nothing half-written) and the problems become the
+payload's ``userErrors``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from resolvers.context import Context
+from resolvers.errors import UserInputError
+from schema.types import UserError
+
+T = TypeVar("T")
+
+
+async def run(
+    ctx: Context,
+    body: Callable[[AsyncConnection], Awaitable[T]],
+) -> tuple[T | None, list[UserError]]:
+    """Run ``body`` in a transaction: (its result, []) or (None, the user errors)."""
+    try:
+        async with ctx.db.write() as conn:
+            result = await body(conn)
+    except UserInputError as exc:
+        return None, [
+            UserError(field=p.field, message=p.message, code=p.code) for p in exc.problems
+        ]
+    ctx.forget_loaded()  # later reads in this request must see the change
+    return result, []

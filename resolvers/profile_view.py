@@ -1,0 +1,262 @@
+"""Building ``Profile`` objects: the one place where profile fields are decided.
+
+Every resolver that returns a member goes through ``view_profiles`` (or
+``build_profile`` for previews). For each profile it asks the authorizer
+whether the viewer may see the member at all, then decides each *selected*
+private field once; a denied field is left ``None``. The decisions are memo
+lookups (see ``policies.authorizer``), so this costs about as much as plain
+strawberry fields.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any
+
+from policies.facts import Relation
+from policies.fields import (
+    ALWAYS_SHOWN_PROFILE_FIELDS,
+    EXPERIENCE_FIELDS,
+    IDENTITY_FIELDS,
+    PROFILE_FIELDS,
+    Audience,
+    effective_audiences,
+)
+from resolvers import ids
+from resolvers.context import Context
+from resolvers.selection import Tree
+from resolvers.standing import relation_for
+from schema import types as t
+
+Row = Mapping[str, Any]
+
+_NARROW = frozenset({Audience.CONTACTS.value, Audience.ONLY_ME.value})
+
+
+def experience_band(years: int | None) -> str | None:
+    """The coarse companion of yearsOfExperience."""
+    if years is None:
+        return None
+    for upper, label in ((2, "0-2"), (5, "2-5"), (10, "5-10"), (20, "10-20")):
+        if years < upper:
+            return label
+    return "20+"
+
+
+def employer(company_id, name, sector, size_band) -> t.Employer | None:
+    if company_id is None:
+        return None
+    return t.Employer(
+        id=ids.encode(ids.COMPANY, company_id),
+        name=name,
+        sector=sector,
+        size_band=t.SizeBand(size_band) if size_band else None,
+    )
+
+
+def _salary(row: Row) -> t.SalaryRange | None:
+    if row["salary_currency"] is None:
+        return None
+    return t.SalaryRange(
+        min=row["salary_min"], max=row["salary_max"], currency=row["salary_currency"]
+    )
+
+
+# How each private field's value is read from a profile row.
+PROFILE_VALUES: dict[str, Callable[[Row], Any]] = {
+    "fullName": lambda r: r["full_name"],
+    "handle": lambda r: r["handle"],
+    "headline": lambda r: r["headline"],
+    "summary": lambda r: r["summary"],
+    "photoUrl": lambda r: r["photo_url"],
+    "email": lambda r: r["email"],
+    "phone": lambda r: r["phone"],
+    "city": lambda r: r["city"],
+    "region": lambda r: r["region"],
+    "country": lambda r: r["country"],
+    "currentTitle": lambda r: r["current_title"],
+    "seniority": lambda r: t.Seniority(r["seniority"]) if r["seniority"] else None,
+    "currentEmployer": lambda r: employer(
+        r["current_employer_id"], r["employer_name"], r["employer_sector"], r["employer_size_band"]
+    ),
+    "employerSector": lambda r: r["employer_sector"],
+    "employerSizeBand": lambda r: (
+        t.SizeBand(r["employer_size_band"]) if r["employer_size_band"] else None
+    ),
+    "yearsOfExperience": lambda r: r["years_of_experience"],
+    "experienceBand": lambda r: experience_band(r["years_of_experience"]),
+    "skills": lambda r: list(r["skills"]),
+    "salaryExpectation": _salary,
+    "openToOpportunities": lambda r: r["open_to_opportunities"],
+}
+
+EXPERIENCE_VALUES: dict[str, Callable[[Row], Any]] = {
+    "title": lambda e: e["title"],
+    "employer": lambda e: employer(
+        e["employer_id"], e["employer_name"], e["employer_sector"], e["employer_size_band"]
+    ),
+    "employerSector": lambda e: e["employer_sector"],
+    "start": lambda e: e["start"],
+    "end": lambda e: e["end"],
+    "description": lambda e: e["description"],
+}
+
+# GraphQL name -> Python attribute of the strawberry type.
+_ATTR = {
+    "fullName": "full_name",
+    "photoUrl": "photo_url",
+    "currentTitle": "current_title",
+    "currentEmployer": "current_employer",
+    "employerSector": "employer_sector",
+    "employerSizeBand": "employer_size_band",
+    "yearsOfExperience": "years_of_experience",
+    "experienceBand": "experience_band",
+    "salaryExpectation": "salary_expectation",
+    "openToOpportunities": "open_to_opportunities",
+}
+
+
+def attr(name: str) -> str:
+    return _ATTR.get(name, name)
+
+
+def _graphql_names(cls) -> set[str]:
+    from strawberry.types.base import get_object_definition
+
+    return {camel(f.python_name) for f in get_object_definition(cls).fields}
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+def check_registry() -> None:
+    """Every field of Profile and Experience has a policy decision: fail at import otherwise."""
+    undecided = _graphql_names(t.Profile) - set(PROFILE_FIELDS) - ALWAYS_SHOWN_PROFILE_FIELDS
+    unvalued = set(PROFILE_FIELDS) - set(PROFILE_VALUES) - {"experiences"}
+    experience = _graphql_names(t.Experience) ^ set(EXPERIENCE_FIELDS)
+    experience |= _graphql_names(t.Experience) ^ set(EXPERIENCE_VALUES)
+    if undecided or unvalued or experience:
+        raise RuntimeError(
+            "fields without a policy decision: "
+            f"Profile {sorted(undecided | unvalued)}, Experience {sorted(experience)}"
+        )
+
+
+check_registry()
+
+
+@lru_cache(maxsize=4096)
+def _audiences(kind: str, chosen: tuple[tuple[str, str], ...]) -> Mapping[str, str]:
+    return {k: v.value for k, v in effective_audiences(kind, dict(chosen)).items()}
+
+
+def audiences_of(row: Row) -> Mapping[str, str]:
+    """The effective audience of every private field of this profile."""
+    return _audiences(row["kind"], tuple(sorted(row["audiences"].items())))
+
+
+def contactability(ctx: Context, row: Row, facts, rel: Relation) -> t.Contactability:
+    """What this viewer may do with the member; says nothing a refusal would not."""
+    if rel.is_self:
+        return t.Contactability(can_request_contact=False, reason="SELF")
+    if not ctx.identity.is_recruiter or row["kind"] != "CANDIDATE":
+        return t.Contactability(can_request_contact=False, reason="ONLY_RECRUITERS_INITIATE")
+    if facts is not None and facts.is_contact:
+        return t.Contactability(can_request_contact=False, reason="ALREADY_CONTACT")
+    if facts is not None and facts.has_pending_request:
+        return t.Contactability(can_request_contact=False, reason="REQUEST_PENDING")
+    if not row["contactable"]:
+        return t.Contactability(can_request_contact=False, reason="UNAVAILABLE")
+    return t.Contactability(can_request_contact=True, reason=None)
+
+
+def build_profile(
+    ctx: Context,
+    row: Row,
+    rel: Relation,
+    tree: Tree,
+    *,
+    experiences: list[Row] | None = None,
+    reach: t.Contactability | None = None,
+    log_access: bool = True,
+) -> t.Profile:
+    """A ``Profile`` with each selected private field decided for ``rel``."""
+    decide = ctx.authorizer.field_decider(rel)
+    audiences = audiences_of(row)
+    values: dict[str, Any] = {}
+    narrow: set[str] = set()
+    for name in tree:
+        if name in ALWAYS_SHOWN_PROFILE_FIELDS or name not in audiences:
+            continue
+        audience = audiences[name]
+        if not decide(name, audience):
+            continue
+        if name == "experiences":
+            values[name] = _experiences(decide, audiences, experiences or [], tree[name], narrow)
+        else:
+            values[attr(name)] = PROFILE_VALUES[name](row)
+        if audience in _NARROW or name in IDENTITY_FIELDS:
+            narrow.add(name)
+    if log_access and narrow and not rel.is_self:
+        ctx.access_log.record(row["member_id"], narrow)
+    return t.Profile(
+        id=ids.encode(ids.PROFILE, row["member_id"]),
+        alias=row["alias"],
+        kind=t.MemberKind(row["kind"]),
+        contactability=reach or t.Contactability(can_request_contact=False, reason=None),
+        **values,
+    )
+
+
+def _experiences(decide, audiences, rows: list[Row], tree: Tree, narrow: set[str]):
+    allowed = []
+    for name in tree:
+        key = f"experiences.{name}"
+        if key in audiences and decide(key, audiences[key]):
+            allowed.append(name)
+            if audiences[key] in _NARROW:
+                narrow.add(key)
+    return [
+        t.Experience(**{attr(name): EXPERIENCE_VALUES[name](e) for name in allowed}) for e in rows
+    ]
+
+
+async def view_profiles(
+    ctx: Context, owner_ids: list[uuid.UUID], tree: Tree
+) -> list[t.Profile | None]:
+    """The closed persona of each member, as this viewer may see it (None: does not exist)."""
+    rows = await ctx.profiles.load_many(owner_ids)
+    present = [r["member_id"] for r in rows if r is not None]
+    facts = dict(zip(present, await ctx.facts.load_many(present), strict=True))
+    rels = {
+        r["member_id"]: relation_for(ctx.identity, r, facts[r["member_id"]])
+        for r in rows
+        if r is not None
+    }
+    visible = {m for m, rel in rels.items() if ctx.authorizer.can_see(rel)}
+    experiences: dict[uuid.UUID, list[Row]] = {}
+    if "experiences" in tree and visible:
+        wanted = sorted(visible)
+        experiences = dict(zip(wanted, await ctx.experiences.load_many(wanted), strict=True))
+    out: list[t.Profile | None] = []
+    for row in rows:
+        if row is None or row["member_id"] not in visible:
+            out.append(None)
+            continue
+        owner = row["member_id"]
+        rel = rels[owner]
+        reach = contactability(ctx, row, facts[owner], rel) if "contactability" in tree else None
+        out.append(
+            build_profile(ctx, row, rel, tree, experiences=experiences.get(owner), reach=reach)
+        )
+    return out
+
+
+async def view_profile(ctx: Context, owner_id: uuid.UUID | None, tree: Tree) -> t.Profile | None:
+    if owner_id is None:
+        return None
+    return (await view_profiles(ctx, [owner_id], tree))[0]

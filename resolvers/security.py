@@ -1,0 +1,73 @@
+"""Passwords (Argon2id), signed access tokens (JWT HS256), constant-time checks."""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+# Verified against when an email is unknown, so that a login for a missing
+# account costs the same as one with a wrong password.
+_DUMMY_HASH = _hasher.hash("suplinks-timing-equaliser")
+
+TOKEN_AUDIENCE = "suplinks"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Argon2 verification (constant time); an unknown account still pays for one."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    subject: str  # "member" or "partner"
+    principal: uuid.UUID  # session id for members, api client row id for partners
+    expires_at: datetime
+    scopes: tuple[str, ...] = ()
+
+
+def issue_token(secret: str, claims: TokenClaims) -> str:
+    payload = {
+        "sub": claims.subject,
+        "sid": str(claims.principal),
+        "exp": int(claims.expires_at.timestamp()),
+        "aud": TOKEN_AUDIENCE,
+        "scope": " ".join(claims.scopes),
+    }
+    return jwt.encode(payload, secret, algorithm="HS256")
+
+
+def read_token(secret: str, token: str) -> TokenClaims | None:
+    """The token's claims if its signature holds and it has not expired; otherwise None."""
+    try:
+        payload = jwt.decode(token, secret, algorithms=["HS256"], audience=TOKEN_AUDIENCE)
+        return TokenClaims(
+            subject=str(payload["sub"]),
+            principal=uuid.UUID(payload["sid"]),
+            expires_at=datetime.fromtimestamp(payload["exp"], UTC),
+            scopes=tuple(str(payload.get("scope", "")).split()),
+        )
+    except (jwt.PyJWTError, KeyError, ValueError):
+        return None
+
+
+def expiry(seconds: int) -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=seconds)

@@ -1,0 +1,41 @@
+"""From raw facts to the policy's ``Relation``: how a viewer stands to a member."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from db.facts import RawFacts
+from policies.facts import Relation
+from resolvers.context import Identity
+
+
+def relation_for(
+    identity: Identity, owner: Mapping[str, Any], facts: RawFacts, *, persona: str = "closed"
+) -> Relation:
+    """The policy input for this viewer and this owner (no decision is taken here)."""
+    return Relation(
+        persona=persona,
+        is_self=identity.member_id is not None and identity.member_id == owner["member_id"],
+        is_member=identity.is_member,
+        is_recruiter=identity.is_recruiter,
+        is_contact=facts.is_contact,
+        is_partner=False,
+        blocked=facts.blocked,
+        owner_confidential=owner["kind"] == "RECRUITER" and bool(owner["confidential_search"]),
+    )
+
+
+def preview_relation(kind: str, audience: str, confidential: bool) -> Relation:
+    """A viewer who belongs to ``audience`` and to no narrower one, for ``previewAs``."""
+    base = {"owner_confidential": kind == "RECRUITER" and confidential}
+    if audience == "PUBLIC":
+        return Relation(persona="open", **base)
+    if audience == "MEMBERS":
+        return Relation(is_member=True, **base)
+    if audience == "RECRUITERS":
+        return Relation(is_member=True, is_recruiter=True, **base)
+    if audience == "CONTACTS":
+        # A candidate's contacts are recruiters; a recruiter's contacts are candidates.
+        return Relation(is_member=True, is_recruiter=kind == "CANDIDATE", is_contact=True, **base)
+    return Relation(is_self=True, is_member=True, **base)

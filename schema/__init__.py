@@ -1,0 +1,1 @@
+"""The GraphQL surface: strawberry types only. No SQL here, and no policy logic."""

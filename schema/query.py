@@ -1,0 +1,42 @@
+"""The ``Query`` root."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers import profiles as r
+from resolvers.ids import PROFILE, kind_of
+from schema.types import Employer, Node, Profile, PublicProfile
+from schema.viewer import Viewer
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The logged-in member; null when not logged in.")
+    def viewer(self, info: strawberry.Info) -> Viewer | None:
+        ctx = info.context
+        if ctx.credential_rejected:
+            ctx.require_member()  # raises UNAUTHENTICATED: the token is dead, say so
+        if not ctx.identity.is_member:
+            return None
+        return Viewer(member_id=ctx.identity.member_id)
+
+    @strawberry.field(description="Canonical company records.")
+    async def companies(
+        self, info: strawberry.Info, search: str | None = None, first: int = 20
+    ) -> list[Employer]:
+        return await r.companies(info.context, search, first)
+
+    @strawberry.field(description="null: unknown OR not visible to you (the same answer).")
+    async def profile(self, info: strawberry.Info, id: strawberry.ID) -> Profile | None:
+        return await r.profile_by_id(info.context, info, id)
+
+    @strawberry.field
+    async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:
+        if kind_of(id) == PROFILE:
+            return await r.profile_by_id(info.context, info, id)
+        return None
+
+    @strawberry.field(description="The open persona: PUBLIC fields only; anyone may read.")
+    async def public_profile(self, info: strawberry.Info, handle: str) -> PublicProfile | None:
+        return await r.public_profile(info.context, info, handle)

@@ -1,0 +1,1 @@
+"""Placeholder replaced by the GraphiQL assets work (see issue 2)."""

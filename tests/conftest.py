@@ -1,0 +1,124 @@
+"""Fixtures: a real PostgreSQL for every test that touches data.
+
+- With ``DATABASE_URL`` set, a fresh database ``suplinks_test`` is created on
+  that server (the one named in the URL is only used to connect), migrated,
+  and dropped at the end: the suite never touches your data.
+- Without it, an embedded PostgreSQL runs in a temporary folder, deleted at the end.
+
+Every test starts from empty tables (one TRUNCATE before each test).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy import text
+
+from app import create_app
+from config import Settings
+from db.engine import Database, async_url
+from db.migrate import upgrade
+from db.models import metadata
+from policies.authorizer import get_authorizer
+from tests.client import Api
+
+TEST_DATABASE = "suplinks_test"
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return async_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def _recreate(url: str) -> None:
+    conn = await asyncpg.connect(_asyncpg_dsn(url))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{TEST_DATABASE}"')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="suplinks-test-"))
+
+
+@pytest.fixture(scope="session")
+async def database_url(data_dir: Path) -> AsyncIterator[str]:
+    external = os.environ.get("DATABASE_URL")
+    if external:
+        await _recreate(external)
+        url = _with_database(external, TEST_DATABASE)
+    else:
+        from db.embedded import start_embedded
+
+        url = start_embedded(data_dir / "embedded", cleanup_mode="delete")
+    await asyncio.to_thread(upgrade, url)  # alembic runs its own event loop
+    yield url
+    if external:
+        conn = await asyncpg.connect(_asyncpg_dsn(external))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+@pytest.fixture(scope="session")
+def settings(data_dir: Path, database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        data_dir=data_dir,
+        secret_key="test-secret-key-that-is-long-enough-0123456789",
+        production=False,
+    )
+
+
+@pytest.fixture(scope="session")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url, pool_size=5)
+    yield database
+    await database.dispose()
+
+
+TABLES = ", ".join(t.name for t in metadata.sorted_tables)
+
+
+@pytest.fixture(autouse=True)
+async def clean(request) -> None:
+    """Empty tables before each test that uses the database."""
+    if "db" not in request.fixturenames:
+        return
+    database: Database = request.getfixturevalue("db")
+    async with database.write() as conn:
+        await conn.execute(text(f"TRUNCATE {TABLES} CASCADE"))
+    database.counter.reset()
+
+
+@pytest.fixture
+async def app(settings: Settings, db: Database):
+    return create_app(settings, db, get_authorizer())
+
+
+@pytest.fixture
+async def http(app) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture
+def api(http: httpx.AsyncClient) -> Api:
+    return Api(http)
