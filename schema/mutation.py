@@ -23,7 +23,7 @@ async def _profile_payload(info: strawberry.Info, outcome) -> ProfilePayload:
 
 
 @strawberry.type
-class Mutation:
+class AccountMutation:
     @strawberry.mutation(description="By email domain; an existing domain returns that company.")
     async def register_company(self, info: strawberry.Info, input: CompanyInput) -> CompanyPayload:
         async def body(conn):

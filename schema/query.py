@@ -11,7 +11,7 @@ from schema.viewer import Viewer
 
 
 @strawberry.type
-class Query:
+class ProfileQuery:
     @strawberry.field(description="The logged-in member; null when not logged in.")
     def viewer(self, info: strawberry.Info) -> Viewer | None:
         ctx = info.context

@@ -1,13 +1,21 @@
-"""The assembled schema, and its SDL for code generators (``schema.graphql``)."""
+"""The assembled schema, and its SDL for code generators (``schema.graphql``).
+
+Each area of the API defines its own ``Query`` and ``Mutation`` fields in its
+module; they are merged here into the two roots.
+"""
 
 from __future__ import annotations
 
 import strawberry
+from strawberry.tools import merge_types
 
 from resolvers.extensions import AccessLogWriter, ErrorMasking
-from schema.mutation import Mutation
-from schema.query import Query
+from schema.mutation import AccountMutation
+from schema.query import ProfileQuery
 from schema.types import Profile
+
+Query = merge_types("Query", (ProfileQuery,))
+Mutation = merge_types("Mutation", (AccountMutation,))
 
 
 class SuplinksSchema(strawberry.Schema):

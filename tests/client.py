@@ -65,7 +65,9 @@ class Api:
         assert not data["registerCompany"]["userErrors"], data
         return data["registerCompany"]["company"]["id"]
 
-    async def sign_up(self, email: str, kind: str = "CANDIDATE", name: str = "Test Person") -> Member:
+    async def sign_up(
+        self, email: str, kind: str = "CANDIDATE", name: str = "Test Person"
+    ) -> Member:
         data = await self.data(
             """mutation($input: SignUpInput!) {
                  signUp(input: $input) {

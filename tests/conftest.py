@@ -1,6 +1,6 @@
 """Fixtures: a real PostgreSQL for every test that touches data.
 
-- With ``DATABASE_URL`` set, a fresh database ``suplinks_test`` is created on
+- With ``DATABASE_URL`` set, a fresh database ``suplinks_test_<pid>`` is created on
   that server (the one named in the URL is only used to connect), migrated,
   and dropped at the end: the suite never touches your data.
 - Without it, an embedded PostgreSQL runs in a temporary folder, deleted at the end.
@@ -30,7 +30,8 @@ from db.models import metadata
 from policies.authorizer import get_authorizer
 from tests.client import Api
 
-TEST_DATABASE = "suplinks_test"
+# One database per test process, so that parallel runs on one server never collide.
+TEST_DATABASE = f"suplinks_test_{os.getpid()}"
 
 
 def _with_database(url: str, name: str) -> str:
