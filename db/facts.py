@@ -36,7 +36,7 @@ _FACTS_SQL = text(
               AND ((c.recruiter_id = v.id AND c.candidate_id = o.member_id)
                 OR (c.candidate_id = v.id AND c.recruiter_id = o.member_id))
         ) AS has_pending_request,
-        (
+        COALESCE(
             EXISTS (
                 SELECT 1 FROM member_block b
                 WHERE (b.blocker_id = o.member_id AND b.blocked_id = v.id)
@@ -51,7 +51,8 @@ _FACTS_SQL = text(
                 o.member_id <> v.id
                 AND o.current_employer_id = v.employer_id
                 AND (o.hide_from_current_employer OR v.hide)
-            )
+            ),
+            false  -- a NULL employer on either side means "not the same company"
         ) AS blocked
     FROM profile o CROSS JOIN v
     WHERE o.member_id = ANY(:owners)

@@ -133,12 +133,12 @@ def camel(name: str) -> str:
     return head + "".join(p.title() for p in rest)
 
 
-def check_registry() -> None:
+def check_registry(profile_type: type = t.Profile, experience_type: type = t.Experience) -> None:
     """Every field of Profile and Experience has a policy decision: fail at import otherwise."""
-    undecided = _graphql_names(t.Profile) - set(PROFILE_FIELDS) - ALWAYS_SHOWN_PROFILE_FIELDS
+    undecided = _graphql_names(profile_type) - set(PROFILE_FIELDS) - ALWAYS_SHOWN_PROFILE_FIELDS
     unvalued = set(PROFILE_FIELDS) - set(PROFILE_VALUES) - {"experiences"}
-    experience = _graphql_names(t.Experience) ^ set(EXPERIENCE_FIELDS)
-    experience |= _graphql_names(t.Experience) ^ set(EXPERIENCE_VALUES)
+    experience = _graphql_names(experience_type) ^ set(EXPERIENCE_FIELDS)
+    experience |= _graphql_names(experience_type) ^ set(EXPERIENCE_VALUES)
     if undecided or unvalued or experience:
         raise RuntimeError(
             "fields without a policy decision: "

@@ -28,9 +28,13 @@ class Api:
         self, query: str, variables: dict | None = None, token: str | None = None, **kw
     ) -> httpx.Response:
         headers = {"authorization": f"Bearer {token}"} if token else {}
-        return await self.http.post(
+        # Like an API client, not a browser: no cookie jar carried between calls.
+        self.http.cookies.clear()
+        response = await self.http.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers, **kw
         )
+        self.http.cookies.clear()
+        return response
 
     async def __call__(
         self, query: str, variables: dict | None = None, token: str | None = None
@@ -102,3 +106,18 @@ class Api:
             member.token,
         )
         assert not data["setFieldAudience"]["userErrors"], data
+
+
+async def table_counts(db) -> dict[str, int]:
+    """Row counts of every table: a mutation that failed must leave them unchanged."""
+    from sqlalchemy import text
+
+    from db.models import metadata
+
+    counts = {}
+    async with db.read() as conn:
+        for table in metadata.sorted_tables:
+            counts[table.name] = (
+                await conn.execute(text(f"SELECT count(*) FROM {table.name}"))
+            ).scalar()
+    return counts

@@ -17,6 +17,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+# Cheaper (still Argon2id) password hashes: set before the app is imported.
+os.environ.setdefault("SUPLINKS_PASSWORD_HASH_COST", "low")
+
 import asyncpg
 import httpx
 import pytest

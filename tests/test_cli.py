@@ -1,0 +1,80 @@
+"""Issue 2 end to end: the real command line, the embedded server, data kept across restarts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from db.seed import DEMO_PASSWORD
+from tests.service import ROOT, running_service
+
+LOG_IN = "mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token userErrors { code } } }"
+VIEWER = "{ viewer { profile { alias fullName } } }"
+
+
+def gql(base: str, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    response = httpx.post(
+        base + "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def log_in(base: str, email: str, password: str) -> str:
+    payload = gql(base, LOG_IN, {"e": email, "p": password})["data"]["logIn"]
+    assert payload["userErrors"] == [], payload
+    return payload["token"]
+
+
+def test_serve_with_demo_data_keeps_data_across_restarts(tmp_path: Path):
+    with running_service(tmp_path) as base:
+        token = log_in(base, "rita@northwind.example", DEMO_PASSWORD)
+        alias = gql(base, VIEWER, token=token)["data"]["viewer"]["profile"]["alias"]
+        signed = gql(
+            base,
+            'mutation { signUp(input: {email: "new@mail.example", password: "a long password",'
+            ' kind: CANDIDATE, fullName: "New Member"}) { token } }',
+        )
+        assert signed["data"]["signUp"]["token"]
+        page = httpx.get(base + "/graphql", headers={"accept": "text/html"})
+        assert page.status_code in (200, 503)  # 503 only when the GraphiQL assets were not fetched
+    with running_service(tmp_path) as base:
+        token = log_in(base, "rita@northwind.example", DEMO_PASSWORD)
+        assert gql(base, VIEWER, token=token)["data"]["viewer"]["profile"]["alias"] == alias
+        token = log_in(base, "new@mail.example", "a long password")
+        assert (
+            gql(base, VIEWER, token=token)["data"]["viewer"]["profile"]["fullName"] == "New Member"
+        )
+
+
+def run_cli(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "app.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if k != "SUPLINKS_SECRET_KEY"}
+    env.update(SUPLINKS_ENV="production", SUPLINKS_DATA_DIR=str(tmp_path))
+    result = run_cli("migrate", env=env)
+    assert result.returncode == 2
+    assert "SUPLINKS_SECRET_KEY" in result.stderr
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_migrate_is_idempotent_on_an_external_database(database_url: str, tmp_path: Path):
+    env = {**os.environ, "DATABASE_URL": database_url, "SUPLINKS_DATA_DIR": str(tmp_path)}
+    for _ in range(2):
+        result = run_cli("migrate", env=env)
+        assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "pg").exists()  # no embedded server was started

@@ -1,0 +1,171 @@
+"""Issue 3 over HTTP: six viewers ask for every field of one profile; each gets exactly their set."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import insert
+
+from db.models import Contact
+from policies.fields import PROFILE_FIELDS
+from resolvers import ids
+
+SUBFIELDS = {
+    "currentEmployer": "{ id name sector sizeBand }",
+    "salaryExpectation": "{ min max currency }",
+    "experiences": "{ title employer { name } employerSector start end description }",
+}
+ALL_FIELDS = " ".join(f"{f} {SUBFIELDS.get(f, '')}" for f in PROFILE_FIELDS)
+PROFILE = f"query($id: ID!) {{ profile(id: $id) {{ id alias kind {ALL_FIELDS} }} }}"
+PUBLIC_FIELDS = [f for f in PROFILE_FIELDS if f != "experiences"]
+PUBLIC = (
+    "query($h: String!) { publicProfile(handle: $h) { handle "
+    + " ".join(f"{f} {SUBFIELDS.get(f, '')}" for f in PUBLIC_FIELDS if f != "handle")
+    + " } }"
+)
+
+CHOSEN = {
+    "fullName": "PUBLIC",
+    "headline": "PUBLIC",
+    "summary": "MEMBERS",
+    "city": "RECRUITERS",
+    "phone": "ONLY_ME",
+}
+RECRUITER_SET = {
+    "headline", "summary", "city", "region", "seniority", "employerSector",
+    "employerSizeBand", "experienceBand", "skills",
+}  # fmt: skip
+EXPECTED = {
+    "member": {"headline", "summary"},
+    "recruiter": RECRUITER_SET,
+    "contact": set(PROFILE_FIELDS) - {"phone"},
+    "owner": set(PROFILE_FIELDS),
+}
+
+
+async def accept_contact(db, recruiter_id: str, candidate_id: str, company_id: str) -> None:
+    """An accepted contact, as the network issue's API produces it."""
+    now = datetime.now(UTC)
+    async with db.write() as conn:
+        await conn.execute(
+            insert(Contact.__table__).values(
+                id=uuid.uuid4(),
+                recruiter_id=ids.decode(ids.PROFILE, recruiter_id),
+                candidate_id=ids.decode(ids.PROFILE, candidate_id),
+                company_id=ids.decode(ids.COMPANY, company_id),
+                status="ACCEPTED",
+                message="A personal message",
+                message_fingerprint="x",
+                created_at=now,
+                expires_at=now + timedelta(days=30),
+                responded_at=now,
+            )
+        )
+
+
+@pytest.fixture
+async def world(api, db):
+    telecom = await api.company("telecom.example", "Telecom", "Telecommunications", "S5001_PLUS")
+    await api.company("northwind.example", "Northwind")
+    globex = await api.company("globex.example", "Globex", "Banking")
+    owner = await api.sign_up("carla@mail.example", name="Carla Candidate")
+    await api.update_profile(
+        owner,
+        handle="carla-codes",
+        headline="Backend engineer",
+        summary="Python and PostgreSQL",
+        photoUrl="https://img.example/carla.png",
+        phone="+33 6 00 00 00 00",
+        city="Lyon",
+        region="Auvergne-Rhone-Alpes",
+        country="France",
+        currentTitle="Staff Engineer",
+        seniority="SENIOR",
+        currentEmployerId=telecom,
+        yearsOfExperience=9,
+        skills=["python"],
+        salaryExpectation={"min": 60000, "max": 80000, "currency": "EUR"},
+        openToOpportunities=True,
+        experiences=[{"title": "Engineer", "employerId": telecom, "start": "2016", "end": "2020"}],
+    )
+    for field, audience in CHOSEN.items():
+        await api.set_audience(owner, field, audience)
+    viewers = {
+        "member": await api.sign_up("mo@mail.example"),
+        "recruiter": await api.sign_up("rita@northwind.example", "RECRUITER"),
+        "employer recruiter": await api.sign_up("eve@telecom.example", "RECRUITER"),
+        "contact": await api.sign_up("gus@globex.example", "RECRUITER"),
+        "owner": owner,
+    }
+    await accept_contact(db, viewers["contact"].id, owner.id, globex)
+    return owner, viewers
+
+
+def non_null(profile: dict) -> set[str]:
+    return {f for f in PROFILE_FIELDS if profile.get(f) is not None}
+
+
+@pytest.mark.parametrize("viewer", sorted(EXPECTED))
+async def test_each_viewer_receives_exactly_their_fields(api, world, viewer):
+    owner, viewers = world
+    data = await api.data(PROFILE, {"id": owner.id}, viewers[viewer].token)
+    profile = data["profile"]
+    assert profile["alias"] == owner.alias
+    assert non_null(profile) == EXPECTED[viewer]
+
+
+async def test_current_employer_and_visitor_get_nothing(api, world):
+    owner, viewers = world
+    for token in (viewers["employer recruiter"].token, None):
+        body = await api(PROFILE, {"id": owner.id}, token)
+        assert body == {"data": {"profile": None}}
+        unknown = await api(PROFILE, {"id": ids.encode(ids.PROFILE, uuid.uuid4())}, token)
+        assert unknown == body  # a forbidden id answers like an unknown one
+        node = await api("query($id: ID!) { node(id: $id) { id } }", {"id": owner.id}, token)
+        assert node == {"data": {"node": None}}
+
+
+async def test_visitor_reads_the_open_persona_public_fields_only(api, world):
+    data = await api.data(PUBLIC, {"h": "carla-codes"})
+    persona = data["publicProfile"]
+    shown = {f for f in PUBLIC_FIELDS if f != "handle" and persona.get(f) is not None}
+    assert shown == {"fullName", "headline"}
+    assert persona["handle"] == "carla-codes"
+    assert "id" not in persona and "alias" not in persona
+
+
+async def test_open_persona_is_hidden_from_a_blocked_employer(api, world):
+    _, viewers = world
+    body = await api(PUBLIC, {"h": "carla-codes"}, viewers["employer recruiter"].token)
+    assert body == {"data": {"publicProfile": None}}
+
+
+PREVIEW = f"query($a: Audience!) {{ viewer {{ previewAs(audience: $a) {{ id alias kind {ALL_FIELDS} }} }} }}"
+
+REAL_VIEWER_OF = {
+    "MEMBERS": "member",
+    "RECRUITERS": "recruiter",
+    "CONTACTS": "contact",
+    "ONLY_ME": "owner",
+}
+
+
+@pytest.mark.parametrize("audience", sorted(REAL_VIEWER_OF))
+async def test_preview_equals_what_a_real_viewer_of_that_audience_receives(api, world, audience):
+    owner, viewers = world
+    preview = (await api.data(PREVIEW, {"a": audience}, owner.token))["viewer"]["previewAs"]
+    real = (await api.data(PROFILE, {"id": owner.id}, viewers[REAL_VIEWER_OF[audience]].token))[
+        "profile"
+    ]
+    assert preview == real
+
+
+async def test_public_preview_equals_the_open_persona(api, world):
+    owner, _ = world
+    preview = (await api.data(PREVIEW, {"a": "PUBLIC"}, owner.token))["viewer"]["previewAs"]
+    persona = (await api.data(PUBLIC, {"h": "carla-codes"}))["publicProfile"]
+    for field in PUBLIC_FIELDS:
+        if field != "handle":
+            assert preview[field] == persona[field], field
