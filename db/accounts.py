@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -152,3 +152,13 @@ async def revoke_session(conn: AsyncConnection, session_id: uuid.UUID) -> None:
         .where(auth_session.c.id == session_id, auth_session.c.revoked_at.is_(None))
         .values(revoked_at=func.now())
     )
+
+
+async def member_by_id(conn: AsyncConnection, member_id: uuid.UUID):
+    result = await conn.execute(select(member).where(member.c.id == member_id))
+    return result.mappings().first()
+
+
+async def delete_member(conn: AsyncConnection, member_id: uuid.UUID) -> None:
+    """Everything of the member cascades away with the row (see the foreign keys)."""
+    await conn.execute(delete(member).where(member.c.id == member_id))

@@ -146,3 +146,19 @@ async def close_session(ctx: Context, conn: AsyncConnection) -> bool:
         return False
     await accounts_db.revoke_session(conn, ctx.identity.session_id)
     return True
+
+
+async def delete_account(ctx: Context, conn: AsyncConnection, password: str) -> bool:
+    """Erase the member and everything that is theirs (rule 10), after re-checking the password.
+
+    The rows go for good (profile, experiences, contacts, blocks, sessions, access log);
+    other members' access events keep only the label they were shown.
+    """
+    me = ctx.require_member()
+    row = await accounts_db.member_by_id(conn, me.member_id)
+    if row is None or not security.verify_password(row["password_hash"], password):
+        raise problem("INVALID_CREDENTIALS", "The password is wrong.", "password")
+    await accounts_db.delete_member(conn, me.member_id)
+    if ctx.response is not None:
+        ctx.response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    return True

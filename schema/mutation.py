@@ -9,7 +9,7 @@ from resolvers.mutations import run
 from resolvers.profile_view import employer, view_profile
 from resolvers.selection import selected
 from schema.inputs import CompanyInput, ProfileInput, SignUpInput
-from schema.payloads import AuthPayload, CompanyPayload, ProfilePayload
+from schema.payloads import AuthPayload, CompanyPayload, DeletePayload, ProfilePayload
 from schema.types import Audience
 from schema.viewer import Viewer
 
@@ -98,3 +98,10 @@ class AccountMutation:
             ctx, lambda conn: profiles.set_field_audience(ctx, conn, field, audience.value)
         )
         return await _profile_payload(info, outcome)
+
+    @strawberry.mutation(description="Erase my account and all my data, for good.")
+    async def delete_account(self, info: strawberry.Info, password: str) -> DeletePayload:
+        ctx = info.context
+        ctx.require_member()
+        ok, errors = await run(ctx, lambda conn: accounts.delete_account(ctx, conn, password))
+        return DeletePayload(ok=bool(ok), user_errors=errors)

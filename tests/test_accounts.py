@@ -182,3 +182,29 @@ async def test_missing_token_on_a_mutation_is_unauthenticated(api, db):
 
 async def test_viewer_is_null_when_not_logged_in(api):
     assert await api.data("{ viewer { profile { alias } } }") == {"viewer": None}
+
+
+async def test_delete_account_erases_the_member(api, db):
+    ann = await api.sign_up("ann@mail.example")
+    bob = await api.sign_up("bob@mail.example")
+    before = await table_counts(db)
+    wrong = await api.data(
+        'mutation { deleteAccount(password: "nope nope nope") { ok userErrors { code } } }',
+        token=ann.token,
+    )
+    assert wrong["deleteAccount"] == {"ok": False, "userErrors": [{"code": "INVALID_CREDENTIALS"}]}
+    assert await table_counts(db) == before
+    done = await api.data(
+        "mutation($p: String!) { deleteAccount(password: $p) { ok userErrors { code } } }",
+        {"p": PASSWORD},
+        ann.token,
+    )
+    assert done["deleteAccount"] == {"ok": True, "userErrors": []}
+    body = await api("{ viewer { profile { alias } } }", token=ann.token)
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    gone = await api.data(
+        "query($id: ID!) { profile(id: $id) { alias } }", {"id": ann.id}, bob.token
+    )
+    assert gone == {"profile": None}
+    again = await api.data(LOG_IN, {"email": "ann@mail.example", "password": PASSWORD})
+    assert again["logIn"]["userErrors"][0]["code"] == "INVALID_CREDENTIALS"
