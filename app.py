@@ -26,6 +26,8 @@ from db.engine import Database, resolve_database_url
 from policies.authorizer import Authorizer, get_authorizer
 from resolvers.accounts import identify
 from resolvers.context import Context
+from resolvers.oauth import token_endpoint
+from resolvers.ratelimit import RateLimiter, limiter_for
 from schema.schema import schema
 
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -44,11 +46,14 @@ logger = logging.getLogger("suplinks")
 class SuplinksGraphQL(GraphQL):
     """strawberry's ASGI app with our context and a self-contained GraphiQL page."""
 
-    def __init__(self, settings: Settings, db: Database, authorizer: Authorizer) -> None:
+    def __init__(
+        self, settings: Settings, db: Database, authorizer: Authorizer, limiter: RateLimiter
+    ) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
         self.settings = settings
         self.db = db
         self.authorizer = authorizer
+        self.limiter = limiter
 
     async def get_context(self, request: Request, response: Response) -> Context:
         credential = await identify(
@@ -58,8 +63,9 @@ class SuplinksGraphQL(GraphQL):
             db=self.db,
             settings=self.settings,
             authorizer=self.authorizer,
+            limiter=self.limiter,
             identity=credential.identity,
-            credential_rejected=credential.rejected,
+            rejected_credential=credential.rejected,
             request=request,
             response=response,
             request_id=request.scope.get("state", {}).get("request_id", ""),
@@ -112,10 +118,12 @@ def create_app(settings: Settings, db: Database, authorizer: Authorizer | None =
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "database unreachable"}, status_code=503)
 
-    graphql = SuplinksGraphQL(settings, db, authorizer or get_authorizer())
+    limiter = limiter_for(settings.rate_limits, settings.redis_url)
+    graphql = SuplinksGraphQL(settings, db, authorizer or get_authorizer(), limiter)
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/oauth/token", token_endpoint(settings, db, limiter), methods=["POST"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
     ]
@@ -141,6 +149,29 @@ async def _seed(url: str, *, quiet: bool = False) -> None:
         await db.dispose()
 
 
+async def _create_api_client(url: str, company: str, name: str, scopes: list[str]) -> int:
+    from resolvers.errors import UserInputError
+    from resolvers.partner import company_by_reference, create_client
+
+    db = Database(url, pool_size=1)
+    try:
+        async with db.write() as conn:
+            row = await company_by_reference(conn, company)
+            if row is None:
+                print(f"error: no company {company!r}", file=sys.stderr)
+                return 1
+            issued = await create_client(conn, row["id"], name, scopes)
+    except UserInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await db.dispose()
+    print(f"client_id={issued.client_id}")
+    print(f"client_secret={issued.client_secret}")
+    print("Keep the secret now: it is stored hashed and cannot be shown again.", file=sys.stderr)
+    return 0
+
+
 def _serve(settings: Settings, url: str, host: str, port: int, demo: bool) -> None:
     import uvicorn
 
@@ -163,6 +194,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands.add_parser("migrate", help="apply pending migrations")
     commands.add_parser("seed-demo", help="add demo data to an empty database")
+    api_client = commands.add_parser("api-client", help="manage partner ATS API clients")
+    api_commands = api_client.add_subparsers(dest="api_command", required=True)
+    create = api_commands.add_parser("create", help="create a client; prints its secret once")
+    create.add_argument("--company", required=True, help="company id (co_...) or email domain")
+    create.add_argument("--name", required=True)
+    create.add_argument("--scope", action="append", required=True, help="e.g. pipeline:read")
     args = parser.parse_args(argv)
 
     logging.basicConfig(
@@ -183,6 +220,9 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_seed(url))
     elif args.command == "serve":
         _serve(settings, url, args.host, args.port, args.demo)
+    elif args.command == "api-client":
+        _migrate(url)
+        return asyncio.run(_create_api_client(url, args.company, args.name, args.scope))
     return 0
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -30,6 +30,32 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+# Budgets for the expensive operations, per API client or per member.
+DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {
+    "login": (30, 60),  # per email address: slows password guessing
+    "search": (120, 60),  # per recruiter
+    "contact": (30, 60),  # sendContactRequest, per recruiter (the daily quota is separate)
+    "pipeline": (120, 60),  # per API client
+    "token": (30, 60),  # POST /oauth/token, per client id
+}
+
+
+def parse_rate_limits(raw: str | None) -> dict[str, tuple[int, int]]:
+    """``"search=60/60,token=5/60"``: overrides of DEFAULT_RATE_LIMITS (count/seconds)."""
+    limits = dict(DEFAULT_RATE_LIMITS)
+    for item in (raw or "").split(","):
+        if not item.strip():
+            continue
+        name, _, budget = item.partition("=")
+        count, _, window = budget.partition("/")
+        if name.strip() not in DEFAULT_RATE_LIMITS or not count.isdigit() or not window.isdigit():
+            raise ConfigError(
+                f"SUPLINKS_RATE_LIMITS: cannot read {item!r} (expected name=count/seconds)"
+            )
+        limits[name.strip()] = (int(count), int(window))
+    return limits
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None
@@ -43,6 +69,10 @@ class Settings:
     max_requests_per_day: int = 20
     template_message_limit: int = 3
     partner_token_ttl_seconds: int = 3600
+    # operation -> (requests allowed, per window in seconds); see parse_rate_limits.
+    rate_limits: dict[str, tuple[int, int]] = field(
+        default_factory=lambda: dict(DEFAULT_RATE_LIMITS)
+    )
 
 
 def _secret_key(data_dir: Path, production: bool) -> str:
@@ -77,4 +107,5 @@ def load_settings() -> Settings:
         max_requests_per_day=_int("SUPLINKS_MAX_REQUESTS_PER_DAY", 20),
         template_message_limit=_int("SUPLINKS_TEMPLATE_LIMIT", 3),
         partner_token_ttl_seconds=_int("SUPLINKS_PARTNER_TOKEN_TTL", 3600),
+        rate_limits=parse_rate_limits(os.environ.get("SUPLINKS_RATE_LIMITS")),
     )

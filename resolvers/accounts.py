@@ -13,6 +13,7 @@ from resolvers import security, validation
 from resolvers.aliases import new_alias
 from resolvers.context import ANONYMOUS, Context, Identity
 from resolvers.errors import UserInputError, problem
+from resolvers.partner import partner_identity
 
 SESSION_COOKIE = "suplinks_session"
 INVALID_CREDENTIALS = "The email or the password is wrong."
@@ -23,7 +24,8 @@ class Credential:
     """What the request presented, and who it turned out to be."""
 
     identity: Identity
-    rejected: bool = False  # a token or cookie was presented but is invalid, expired or revoked
+    # "bearer" or "cookie" when one was presented but is invalid, expired or revoked.
+    rejected: str | None = None
 
 
 def bearer_token(headers) -> str | None:
@@ -34,18 +36,23 @@ def bearer_token(headers) -> str | None:
 
 async def identify(db: Database, secret: str, headers, cookies) -> Credential:
     """Resolve the viewer from ``Authorization: Bearer`` or else the session cookie."""
-    token = bearer_token(headers) or cookies.get(SESSION_COOKIE)
+    token = bearer_token(headers)
+    source = "bearer" if token else "cookie"
+    token = token or cookies.get(SESSION_COOKIE)
     if not token:
         return Credential(ANONYMOUS)
     claims = security.read_token(secret, token)
     if claims is None:
-        return Credential(ANONYMOUS, rejected=True)
+        return Credential(ANONYMOUS, rejected=source)
+    if claims.subject == "partner":
+        partner = await partner_identity(db, claims)
+        return Credential(partner or ANONYMOUS, rejected=None if partner else source)
     if claims.subject != "member":
-        return Credential(ANONYMOUS, rejected=True)
+        return Credential(ANONYMOUS, rejected=source)
     async with db.read() as conn:
         row = await accounts_db.session_member(conn, claims.principal)
     if row is None:
-        return Credential(ANONYMOUS, rejected=True)
+        return Credential(ANONYMOUS, rejected=source)
     return Credential(_identity(row, claims.principal))
 
 
@@ -121,7 +128,7 @@ async def open_session(ctx: Context, conn: AsyncConnection, member_id: uuid.UUID
     expires_at = security.expiry(ctx.settings.token_ttl_seconds)
     session_id = await accounts_db.create_session(conn, member_id, expires_at)
     ctx.identity = _identity(await accounts_db.session_member(conn, session_id), session_id)
-    ctx.credential_rejected = False
+    ctx.rejected_credential = None
     token = security.issue_token(
         ctx.settings.secret_key,
         security.TokenClaims(subject="member", principal=session_id, expires_at=expires_at),

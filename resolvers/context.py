@@ -14,6 +14,7 @@ from db import profiles as profiles_db
 from db.engine import Database
 from policies.authorizer import Authorizer
 from resolvers.errors import unauthenticated
+from resolvers.ratelimit import RateLimiter
 
 
 @dataclass(frozen=True)
@@ -69,15 +70,22 @@ class Context:
     request: Any = None
     response: Any = None
     request_id: str = ""
-    credential_rejected: bool = False  # a token was presented but is invalid, expired or revoked
+    limiter: RateLimiter | None = None
+    # "bearer" or "cookie" when the request presented a dead credential (see CredentialGate).
+    rejected_credential: str | None = None
     access_log: AccessLog = field(default_factory=AccessLog)
     _loaders: dict[str, DataLoader] = field(default_factory=dict)
 
     def require_member(self) -> Identity:
         """The logged-in member, or UNAUTHENTICATED."""
         if not self.identity.is_member:
-            raise unauthenticated(self.credential_rejected)
+            raise unauthenticated(self.rejected_credential is not None)
         return self.identity
+
+    async def rate_limit(self, operation: str, subject: object) -> None:
+        """Spend one call of ``operation``'s budget for ``subject`` (RATE_LIMITED when spent)."""
+        if self.limiter is not None:
+            await self.limiter.check(operation, str(subject))
 
     def forget_loaded(self) -> None:
         self._loaders.clear()

@@ -3,6 +3,10 @@
 - ``ErrorMasking``: known errors keep their ``extensions.code``; anything else
   becomes ``INTERNAL`` with a request id, and the detail goes to the server log
   under that id. No traceback ever reaches the client.
+- ``CredentialGate``: before execution, a dead bearer token (invalid, expired
+  or revoked) fails the whole operation as ``UNAUTHENTICATED`` (a stale cookie
+  only makes the request anonymous, so that GraphiQL can log in again); and a
+  partner ATS token reaches ``pipeline`` (and introspection) and nothing else.
 - ``AccessLogWriter``: the fields of narrow audience that this request
   delivered are recorded in one insert, after the operation.
 """
@@ -12,17 +16,23 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 
-from graphql import GraphQLError
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+)
 from strawberry.extensions import SchemaExtension
 
 from db import access_log as access_log_db
-from resolvers.errors import ApiError
+from resolvers.errors import ApiError, unauthenticated
 
 logger = logging.getLogger("suplinks.errors")
 
 
 def _public(error: GraphQLError, request_id: str) -> GraphQLError:
-    original = error.original_error
+    original = error if isinstance(error, ApiError) else error.original_error
     if isinstance(original, ApiError):
         return GraphQLError(
             original.message,
@@ -73,3 +83,52 @@ class AccessLogWriter(SchemaExtension):
                 conn, viewer_id=identity.member_id, label=label, seen=seen
             )
         seen.clear()
+
+
+# What a partner token may ask at the root: its pipeline, and the schema itself.
+PARTNER_ROOT_FIELDS = frozenset({"pipeline", "__typename", "__schema", "__type"})
+
+
+def _root_fields(document, operation_name: str | None) -> set[str]:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [
+        o
+        for o in operations
+        if operation_name is None or (o.name and o.name.value == operation_name)
+    ]
+    fragments = {
+        d.name.value: d
+        for d in document.definitions
+        if hasattr(d, "type_condition")
+        and hasattr(d, "name")
+        and not isinstance(d, OperationDefinitionNode)
+    }
+    names: set[str] = set()
+
+    def walk(selections) -> None:
+        for node in selections:
+            if isinstance(node, FieldNode):
+                names.add(node.name.value)
+            elif isinstance(node, InlineFragmentNode):
+                walk(node.selection_set.selections)
+            elif isinstance(node, FragmentSpreadNode) and node.name.value in fragments:
+                walk(fragments[node.name.value].selection_set.selections)
+
+    for operation in chosen:
+        walk(operation.selection_set.selections)
+    return names
+
+
+class CredentialGate(SchemaExtension):
+    def on_validate(self) -> Iterator[None]:
+        execution = self.execution_context
+        ctx = execution.context
+        if ctx.rejected_credential == "bearer":
+            execution.pre_execution_errors = [unauthenticated(rejected=True)]
+        elif ctx.identity.is_partner and execution.graphql_document is not None:
+            asked = _root_fields(execution.graphql_document, execution.operation_name)
+            if not asked <= PARTNER_ROOT_FIELDS:
+                execution.pre_execution_errors = [
+                    ApiError("FORBIDDEN", "A partner token may only query `pipeline`.")
+                ]
+        yield

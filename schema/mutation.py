@@ -65,6 +65,8 @@ class AccountMutation:
     async def log_in(self, info: strawberry.Info, email: str, password: str) -> AuthPayload:
         ctx = info.context
 
+        await ctx.rate_limit("login", email.strip().lower())
+
         async def body(conn):
             member_id = await accounts.authenticate(conn, email=email, password=password)
             return member_id, await accounts.open_session(ctx, conn, member_id)

@@ -15,7 +15,7 @@ class ProfileQuery:
     @strawberry.field(description="The logged-in member; null when not logged in.")
     def viewer(self, info: strawberry.Info) -> Viewer | None:
         ctx = info.context
-        if ctx.credential_rejected:
+        if ctx.rejected_credential:
             ctx.require_member()  # raises UNAUTHENTICATED: the token is dead, say so
         if not ctx.identity.is_member:
             return None

@@ -9,13 +9,14 @@ from __future__ import annotations
 import strawberry
 from strawberry.tools import merge_types
 
-from resolvers.extensions import AccessLogWriter, ErrorMasking
+from resolvers.extensions import AccessLogWriter, CredentialGate, ErrorMasking
 from schema.mutation import AccountMutation
+from schema.partner import PartnerMutation, PartnerQuery
 from schema.query import ProfileQuery
 from schema.types import Profile
 
-Query = merge_types("Query", (ProfileQuery,))
-Mutation = merge_types("Mutation", (AccountMutation,))
+Query = merge_types("Query", (ProfileQuery, PartnerQuery))
+Mutation = merge_types("Mutation", (AccountMutation, PartnerMutation))
 
 
 class SuplinksSchema(strawberry.Schema):
@@ -27,5 +28,5 @@ schema = SuplinksSchema(
     query=Query,
     mutation=Mutation,
     types=[Profile],
-    extensions=[ErrorMasking, AccessLogWriter],
+    extensions=[ErrorMasking, CredentialGate, AccessLogWriter],
 )

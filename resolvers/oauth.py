@@ -1,0 +1,86 @@
+"""``POST /oauth/token``: the OAuth2 client-credentials grant (RFC 6749 section 4.4).
+
+Errors use the standard bodies of section 5.2: ``invalid_request``,
+``invalid_client`` (401), ``unsupported_grant_type`` and ``invalid_scope``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from urllib.parse import unquote
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from config import Settings
+from db.engine import Database
+from resolvers import security
+from resolvers.partner import authenticate_client
+from resolvers.ratelimit import RateLimiter
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _error(code: str, description: str, status: int = 400, headers: dict | None = None):
+    return JSONResponse(
+        {"error": code, "error_description": description},
+        status_code=status,
+        headers={**NO_STORE, **(headers or {})},
+    )
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return ("", "")
+    client_id, _, secret = decoded.partition(":")
+    return unquote(client_id), unquote(secret)  # RFC 6749 2.3.1: form-encoded first
+
+
+def token_endpoint(settings: Settings, db: Database, limiter: RateLimiter):
+    async def token(request: Request) -> JSONResponse:
+        form = await request.form()
+        grant_type = form.get("grant_type")
+        if not grant_type:
+            return _error("invalid_request", "grant_type is required (form-encoded body).")
+        if grant_type != "client_credentials":
+            return _error("unsupported_grant_type", "Only client_credentials is supported.")
+        basic = _basic_credentials(request)
+        client_id, secret = basic or (form.get("client_id", ""), form.get("client_secret", ""))
+        challenge = {"WWW-Authenticate": 'Basic realm="suplinks"'} if basic else None
+        if not client_id or not secret:
+            return _error("invalid_client", "Client authentication failed.", 401, challenge)
+        wait = await limiter.retry_after("token", client_id)
+        if wait is not None:
+            return _error(
+                "rate_limited", f"Retry in {wait} seconds.", 429, {"Retry-After": str(wait)}
+            )
+        async with db.read() as conn:
+            client = await authenticate_client(conn, str(client_id), str(secret))
+        if client is None:
+            return _error("invalid_client", "Client authentication failed.", 401, challenge)
+        requested = str(form.get("scope") or "").split()
+        if not set(requested) <= set(client["scopes"]):
+            return _error("invalid_scope", "The requested scope exceeds the client's scopes.")
+        scopes = tuple(sorted(requested or client["scopes"]))
+        expires_at = security.expiry(settings.partner_token_ttl_seconds)
+        access_token = security.issue_token(
+            settings.secret_key,
+            security.TokenClaims("partner", client["id"], expires_at, scopes),
+        )
+        return JSONResponse(
+            {
+                "access_token": access_token,
+                "token_type": "Bearer",
+                "expires_in": settings.partner_token_ttl_seconds,
+                "scope": " ".join(scopes),
+            },
+            headers=NO_STORE,
+        )
+
+    return token

@@ -1,0 +1,70 @@
+"""Partner ATS access: a company's API clients (and, with the network, its pipeline)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers import partner as r
+from resolvers.mutations import run
+from schema.payloads import ApiClientPayload
+
+
+@strawberry.type(description="An OAuth2 client of a partner ATS. Its secret is never shown again.")
+class ApiClient:
+    client_id: str
+    name: str
+    scopes: list[str]
+    created_at: str
+    revoked_at: str | None
+
+
+@strawberry.type
+class PartnerQuery:
+    @strawberry.field(description="My company's API clients (recruiters only).")
+    async def api_clients(self, info: strawberry.Info) -> list[ApiClient]:
+        ctx = info.context
+        rows = await r.list_clients(ctx, r.recruiter_company(ctx))
+        return [
+            ApiClient(
+                client_id=row["client_id"],
+                name=row["name"],
+                scopes=list(row["scopes"]),
+                created_at=row["created_at"].isoformat(),
+                revoked_at=row["revoked_at"].isoformat() if row["revoked_at"] else None,
+            )
+            for row in rows
+        ]
+
+
+def _payload(outcome) -> ApiClientPayload:
+    issued, errors = outcome
+    if errors:
+        return ApiClientPayload(user_errors=errors)
+    return ApiClientPayload(client_id=issued.client_id, client_secret=issued.client_secret or None)
+
+
+@strawberry.type
+class PartnerMutation:
+    @strawberry.mutation(description="The secret is returned once; it is stored hashed.")
+    async def create_api_client(
+        self, info: strawberry.Info, name: str, scopes: list[str]
+    ) -> ApiClientPayload:
+        ctx = info.context
+        company_id = r.recruiter_company(ctx)
+        return _payload(
+            await run(ctx, lambda conn: r.create_client(conn, company_id, name, scopes))
+        )
+
+    @strawberry.mutation(description="A new secret, returned once; the old one stops working.")
+    async def rotate_api_client_secret(
+        self, info: strawberry.Info, client_id: str
+    ) -> ApiClientPayload:
+        ctx = info.context
+        r.recruiter_company(ctx)
+        return _payload(await run(ctx, lambda conn: r.rotate_secret(conn, ctx, client_id)))
+
+    @strawberry.mutation(description="Its tokens stop working at once.")
+    async def revoke_api_client(self, info: strawberry.Info, client_id: str) -> ApiClientPayload:
+        ctx = info.context
+        r.recruiter_company(ctx)
+        return _payload(await run(ctx, lambda conn: r.revoke_client(conn, ctx, client_id)))
