@@ -78,3 +78,16 @@ def test_migrate_is_idempotent_on_an_external_database(database_url: str, tmp_pa
         result = run_cli("migrate", env=env)
         assert result.returncode == 0, result.stderr
     assert not (tmp_path / "pg").exists()  # no embedded server was started
+
+
+def test_database_url_runs_the_service_on_an_external_server(database_url: str, db, tmp_path: Path):
+    """The same service, pointed at another PostgreSQL by DATABASE_URL alone."""
+    with running_service(tmp_path, demo=False, env={"DATABASE_URL": database_url}) as base:
+        signed = gql(
+            base,
+            'mutation { signUp(input: {email: "ext@mail.example", password: "a long password",'
+            ' kind: CANDIDATE, fullName: "External"}) { token } }',
+        )
+        token = signed["data"]["signUp"]["token"]
+        assert gql(base, VIEWER, token=token)["data"]["viewer"]["profile"]["fullName"] == "External"
+    assert not (tmp_path / "pg").exists()  # no embedded server was started
