@@ -27,6 +27,7 @@ from policies.authorizer import Authorizer, get_authorizer
 from resolvers.accounts import identify
 from resolvers.context import Context
 from schema.schema import schema
+from static.fetch_assets import missing_assets
 
 STATIC_DIR = PROJECT_ROOT / "static"
 GRAPHIQL_PAGE = STATIC_DIR / "graphiql.html"
@@ -66,7 +67,7 @@ class SuplinksGraphQL(GraphQL):
         )
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        if not GRAPHIQL_PAGE.exists():
+        if missing_assets():
             return PlainTextResponse(
                 "GraphiQL assets are missing: run `make assets`.", status_code=503
             )
