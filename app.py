@@ -29,6 +29,7 @@ from resolvers.context import Context
 from resolvers.oauth import token_endpoint
 from resolvers.ratelimit import RateLimiter, limiter_for
 from schema.schema import schema
+from static.fetch_assets import missing_assets
 
 STATIC_DIR = PROJECT_ROOT / "static"
 GRAPHIQL_PAGE = STATIC_DIR / "graphiql.html"
@@ -72,7 +73,7 @@ class SuplinksGraphQL(GraphQL):
         )
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        if not GRAPHIQL_PAGE.exists():
+        if missing_assets():
             return PlainTextResponse(
                 "GraphiQL assets are missing: run `make assets`.", status_code=503
             )
