@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -18,6 +20,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent
 
 class ConfigError(RuntimeError):
     """The environment does not describe a runnable service."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _int(name: str, default: int) -> int:
@@ -43,6 +49,9 @@ class Settings:
     max_requests_per_day: int = 20
     template_message_limit: int = 3
     partner_token_ttl_seconds: int = 3600
+    # Where "now" comes from for request expiry and daily quotas: tests replace it
+    # (``dataclasses.replace(settings, clock=...)``) to move time without sleeping.
+    clock: Callable[[], datetime] = field(default=utc_now, repr=False, compare=False)
 
 
 def _secret_key(data_dir: Path, production: bool) -> str:

@@ -11,11 +11,12 @@ from strawberry.tools import merge_types
 
 from resolvers.extensions import AccessLogWriter, ErrorMasking
 from schema.mutation import AccountMutation
+from schema.network import NetworkMutation
 from schema.query import ProfileQuery
 from schema.types import Profile
 
 Query = merge_types("Query", (ProfileQuery,))
-Mutation = merge_types("Mutation", (AccountMutation,))
+Mutation = merge_types("Mutation", (AccountMutation, NetworkMutation))
 
 
 class SuplinksSchema(strawberry.Schema):
