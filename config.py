@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent
@@ -18,6 +20,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent
 
 class ConfigError(RuntimeError):
     """The environment does not describe a runnable service."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _int(name: str, default: int) -> int:
@@ -73,6 +79,9 @@ class Settings:
     rate_limits: dict[str, tuple[int, int]] = field(
         default_factory=lambda: dict(DEFAULT_RATE_LIMITS)
     )
+    # Where "now" comes from for request expiry and daily quotas: tests replace it
+    # (``dataclasses.replace(settings, clock=...)``) to move time without sleeping.
+    clock: Callable[[], datetime] = field(default=utc_now, repr=False, compare=False)
 
 
 def _secret_key(data_dir: Path, production: bool) -> str:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import Text, bindparam, text
+from sqlalchemy import Text, bindparam, select, text, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db.models import AccessEvent
+
+access_event = AccessEvent.__table__
 
 # One statement for the whole request, whatever the number of owners: the
 # field lists travel as one comma-joined string per owner, split server-side.
@@ -41,3 +46,18 @@ async def insert_events(
             "label": label,
         },
     )
+
+
+async def events_of(
+    conn: AsyncConnection,
+    owner_id: uuid.UUID,
+    *,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list:
+    """The owner's access events, newest first, after an (at, id) keyset position."""
+    query = select(access_event).where(access_event.c.owner_id == owner_id)
+    if after is not None:
+        query = query.where(tuple_(access_event.c.at, access_event.c.id) < tuple_(*after))
+    query = query.order_by(access_event.c.at.desc(), access_event.c.id.desc()).limit(limit)
+    return list((await conn.execute(query)).mappings())

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+# "Pending": a request still open as its viewer sees it. Past ``expires_at`` it
+# has expired (computed here, never swept; see docs/network.md). Declines are
+# silent: to its recruiter a declined request reads as pending until it would
+# have expired, so a decline and an expiry look the same to them.
 # "Blocked either way": a member block in either direction, a company block of
 # either side's current employer by the other, or "hide me from my current
 # employer" when both work for the same company.
@@ -32,9 +37,11 @@ _FACTS_SQL = text(
         ) AS is_contact,
         EXISTS (
             SELECT 1 FROM contact c
-            WHERE c.status = 'PENDING'
-              AND ((c.recruiter_id = v.id AND c.candidate_id = o.member_id)
-                OR (c.candidate_id = v.id AND c.recruiter_id = o.member_id))
+            WHERE c.expires_at > :now
+              AND ((c.recruiter_id = v.id AND c.candidate_id = o.member_id
+                    AND c.status IN ('PENDING', 'DECLINED'))
+                OR (c.candidate_id = v.id AND c.recruiter_id = o.member_id
+                    AND c.status = 'PENDING'))
         ) AS has_pending_request,
         COALESCE(
             EXISTS (
@@ -49,7 +56,8 @@ _FACTS_SQL = text(
             )
             OR (
                 o.member_id <> v.id
-                AND o.current_employer_id = v.employer_id
+                -- NULL when either has no employer: not the same company
+                AND COALESCE(o.current_employer_id = v.employer_id, false)
                 AND (o.hide_from_current_employer OR v.hide)
             ),
             false  -- a NULL employer on either side means "not the same company"
@@ -59,6 +67,7 @@ _FACTS_SQL = text(
     """
 ).bindparams(
     bindparam("viewer", type_=UUID(as_uuid=True)),
+    bindparam("now", type_=DateTime(timezone=True)),
     bindparam("owners", type_=ARRAY(UUID(as_uuid=True))),
 )
 
@@ -74,9 +83,14 @@ NO_FACTS = RawFacts(is_contact=False, has_pending_request=False, blocked=False)
 
 
 async def load_facts(
-    conn: AsyncConnection, viewer_id: uuid.UUID, owner_ids: list[uuid.UUID]
+    conn: AsyncConnection,
+    viewer_id: uuid.UUID,
+    owner_ids: list[uuid.UUID],
+    now: datetime | None = None,
 ) -> dict[uuid.UUID, RawFacts]:
-    result = await conn.execute(_FACTS_SQL, {"viewer": viewer_id, "owners": owner_ids})
+    """Facts at ``now`` (the request's clock; the wall clock when not given)."""
+    params = {"viewer": viewer_id, "owners": owner_ids, "now": now or datetime.now(UTC)}
+    result = await conn.execute(_FACTS_SQL, params)
     return {
         row.owner_id: RawFacts(row.is_contact, row.has_pending_request, row.blocked)
         for row in result

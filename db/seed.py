@@ -7,7 +7,6 @@ passwords, random aliases, default audiences).
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +14,7 @@ from sqlalchemy import func, insert, select
 
 from db.engine import Database
 from db.models import Contact, Member
+from db.network import message_fingerprint
 
 DEMO_PASSWORD = "suplinks-demo-2026"
 
@@ -208,9 +208,7 @@ async def _contact(conn, recruiter_id, candidate_id, company_id, status, message
             company_id=company_id,
             status=status,
             message=message,
-            message_fingerprint=hashlib.sha256(
-                " ".join(message.lower().split()).encode()
-            ).hexdigest(),
+            message_fingerprint=message_fingerprint(message),
             created_at=now,
             expires_at=now + timedelta(days=30),
             responded_at=now if status == "ACCEPTED" else None,

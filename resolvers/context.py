@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -87,6 +88,10 @@ class Context:
         if self.limiter is not None:
             await self.limiter.check(operation, str(subject))
 
+    def now(self) -> datetime:
+        """The current time, from the settings' clock (tests move it to test expiry)."""
+        return self.settings.clock()
+
     def forget_loaded(self) -> None:
         self._loaders.clear()
 
@@ -126,7 +131,7 @@ class Context:
             if viewer is None:
                 return [facts_db.NO_FACTS for _ in ids]
             async with self.db.read() as conn:
-                found = await facts_db.load_facts(conn, viewer, list(ids))
+                found = await facts_db.load_facts(conn, viewer, list(ids), self.now())
             return [found.get(i, facts_db.NO_FACTS) for i in ids]
 
         return self.loader("facts", load)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
+from resolvers import network
 from resolvers import profiles as r
-from resolvers.ids import PROFILE, kind_of
+from resolvers.ids import CONTACT_REQUEST, PROFILE, kind_of
 from schema.types import Employer, Node, Profile, PublicProfile
 from schema.viewer import Viewer
 
@@ -33,8 +34,11 @@ class ProfileQuery:
 
     @strawberry.field
     async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:
-        if kind_of(id) == PROFILE:
+        kind = kind_of(id)
+        if kind == PROFILE:
             return await r.profile_by_id(info.context, info, id)
+        if kind == CONTACT_REQUEST:
+            return await network.request_by_id(info.context, info, id)
         return None
 
     @strawberry.field(description="The open persona: PUBLIC fields only; anyone may read.")

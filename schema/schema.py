@@ -11,12 +11,13 @@ from strawberry.tools import merge_types
 
 from resolvers.extensions import AccessLogWriter, CredentialGate, ErrorMasking
 from schema.mutation import AccountMutation
+from schema.network import NetworkMutation
 from schema.partner import PartnerMutation, PartnerQuery
 from schema.query import ProfileQuery
 from schema.types import Profile
 
 Query = merge_types("Query", (ProfileQuery, PartnerQuery))
-Mutation = merge_types("Mutation", (AccountMutation, PartnerMutation))
+Mutation = merge_types("Mutation", (AccountMutation, NetworkMutation, PartnerMutation))
 
 
 class SuplinksSchema(strawberry.Schema):

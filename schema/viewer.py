@@ -6,8 +6,17 @@ import uuid
 
 import strawberry
 
+from resolvers import access_log, network
 from resolvers import viewer as r
-from schema.types import Audience, FieldAudience, Profile
+from schema.types import (
+    AccessEventConnection,
+    Audience,
+    ContactRequestConnection,
+    ContactStatus,
+    Employer,
+    FieldAudience,
+    Profile,
+)
 
 
 @strawberry.type(description="The logged-in member. Everything here is about you.")
@@ -29,3 +38,34 @@ class Viewer:
     @strawberry.field(description="My profile exactly as that audience receives it.")
     async def preview_as(self, info: strawberry.Info, audience: Audience) -> Profile:
         return await r.preview_as(info.context, info, self.member_id, audience.value)
+
+    @strawberry.field(
+        description="My own edges, newest first; each counterpart as I may see them. "
+        "Nobody else can list them, count them or see mutual contacts."
+    )
+    async def contacts(
+        self,
+        info: strawberry.Info,
+        status: ContactStatus | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> ContactRequestConnection:
+        return await network.contacts(
+            info.context, info, self.member_id, status.value if status else None, first, after
+        )
+
+    @strawberry.field(description="Members I blocked: only their id and alias.")
+    async def blocked_members(self, info: strawberry.Info) -> list[Profile]:
+        return await network.blocked_members(info.context, info, self.member_id)
+
+    @strawberry.field
+    async def blocked_companies(self, info: strawberry.Info) -> list[Employer]:
+        return await network.blocked_companies(info.context, self.member_id)
+
+    @strawberry.field(
+        description="Who received my CONTACTS-or-narrower or identity fields, newest first."
+    )
+    async def access_log(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> AccessEventConnection:
+        return await access_log.access_log(info.context, self.member_id, first, after)

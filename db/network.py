@@ -1,0 +1,385 @@
+"""Contacts (the network's only edge), blocks and the recruiters' quotas, in SQL.
+
+A contact row's stored ``status`` is what happened last; what each endpoint
+*reads* is computed here, at the request's ``now`` (docs/network.md):
+
+- a request still ``PENDING`` past ``expires_at`` reads ``EXPIRED`` to both
+  sides (expiry is computed on read, never swept; a new request for the same
+  pair first marks the old one ``EXPIRED`` so the one-open-per-pair index holds);
+- declines are silent: to its recruiter a ``DECLINED`` request reads ``PENDING``
+  until it would have expired, then ``EXPIRED``, exactly like an unanswered one,
+  and its ``respondedAt`` stays null;
+- a recruiter who withdraws a request that was (silently) declined stores
+  ``WITHDRAWN`` and keeps ``responded_at``: the candidate still reads ``DECLINED``.
+
+No privacy decision is taken here: callers ask the policy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db.models import Company, CompanyBlock, Contact, Member, MemberBlock, Profile
+
+contact = Contact.__table__
+member = Member.__table__
+profile = Profile.__table__
+company = Company.__table__
+member_block = MemberBlock.__table__
+company_block = CompanyBlock.__table__
+
+# Stored statuses under which a request is still open to its recruiter
+# (a declined one included: declines are silent), before ``expires_at``.
+_AWAITING = ("PENDING", "DECLINED")
+
+
+def message_fingerprint(message: str) -> str:
+    """The same for messages that differ only in case, spacing or punctuation.
+
+    Template detection compares these: a recruiter cannot get around it by
+    changing a comma or a capital letter.
+    """
+    text = unicodedata.normalize("NFKC", message).casefold()
+    words = "".join(" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in text).split()
+    return hashlib.sha256(" ".join(words).encode()).hexdigest()
+
+
+# --- what each endpoint reads -----------------------------------------------------
+
+
+def _awaiting(now: datetime) -> ColumnElement[bool]:
+    return and_(contact.c.status.in_(_AWAITING), contact.c.expires_at > now)
+
+
+def viewed_status(me: uuid.UUID | None, now: datetime) -> ColumnElement[str]:
+    """The status as ``me`` reads it (see the module docstring)."""
+    c = contact.c
+    as_recruiter = case(
+        (and_(c.status.in_(_AWAITING), c.expires_at <= now), "EXPIRED"),
+        (c.status == "DECLINED", "PENDING"),
+        else_=c.status,
+    )
+    as_candidate = case(
+        (and_(c.status == "PENDING", c.expires_at <= now), "EXPIRED"),
+        (and_(c.status == "WITHDRAWN", c.responded_at.is_not(None)), "DECLINED"),
+        else_=c.status,
+    )
+    return case((c.recruiter_id == me, as_recruiter), else_=as_candidate)
+
+
+def _viewed_responded_at(me: uuid.UUID | None) -> ColumnElement:
+    """A recruiter learns when (and that) the candidate answered only if they accepted."""
+    c = contact.c
+    hidden = and_(c.recruiter_id == me, c.status.not_in(("ACCEPTED", "ENDED")))
+    return case((hidden, None), else_=c.responded_at)
+
+
+def _edge_query(me: uuid.UUID | None, now: datetime):
+    c = contact.c
+    return select(
+        c.id,
+        c.recruiter_id,
+        c.candidate_id,
+        c.company_id,
+        viewed_status(me, now).label("status"),
+        c.message,
+        c.created_at,
+        _viewed_responded_at(me).label("responded_at"),
+        c.share_with_ats,
+    )
+
+
+async def edges_by_ids(
+    conn: AsyncConnection,
+    me: uuid.UUID | None,
+    now: datetime,
+    edge_ids: list[uuid.UUID],
+    *,
+    lock: bool = False,
+) -> dict[uuid.UUID, dict]:
+    """Edges by id as ``me`` reads them; ``lock`` holds the rows for a state change."""
+    query = _edge_query(me, now).where(contact.c.id.in_(edge_ids))
+    if lock:
+        query = query.with_for_update()
+    result = await conn.execute(query)
+    return {row["id"]: dict(row) for row in result.mappings()}
+
+
+async def my_edges(
+    conn: AsyncConnection,
+    me: uuid.UUID,
+    now: datetime,
+    *,
+    status: str | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[dict]:
+    """``me``'s own edges, newest first, after a (created_at, id) keyset position."""
+    c = contact.c
+    query = _edge_query(me, now).where(or_(c.recruiter_id == me, c.candidate_id == me))
+    if status is not None:
+        query = query.where(viewed_status(me, now) == status)
+    if after is not None:
+        query = query.where(tuple_(c.created_at, c.id) < tuple_(*after))
+    result = await conn.execute(query.order_by(c.created_at.desc(), c.id.desc()).limit(limit))
+    return [dict(row) for row in result.mappings()]
+
+
+# --- sending a request --------------------------------------------------------------
+
+
+async def lock_members(conn: AsyncConnection, member_ids: list[uuid.UUID]) -> None:
+    """Serialise state changes that involve these members (in id order: no deadlock).
+
+    A request and a block touching the same member cannot interleave: a block
+    either sees the new request (and ends it) or the request sees the block.
+    """
+    await conn.execute(
+        select(member.c.id)
+        .where(member.c.id.in_(member_ids))
+        .order_by(member.c.id)
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE: FK inserts still pass
+    )
+
+
+async def open_edge_exists(
+    conn: AsyncConnection, recruiter: uuid.UUID, candidate: uuid.UUID, now: datetime
+) -> bool:
+    """Is there a live contact, or a request the recruiter still reads as pending?"""
+    c = contact.c
+    result = await conn.execute(
+        select(literal(1)).where(
+            c.recruiter_id == recruiter,
+            c.candidate_id == candidate,
+            or_(c.status == "ACCEPTED", _awaiting(now)),
+        )
+    )
+    return result.first() is not None
+
+
+async def pending_count(conn: AsyncConnection, recruiter: uuid.UUID, now: datetime) -> int:
+    """Requests the recruiter still reads as pending (silently declined ones included)."""
+    c = contact.c
+    result = await conn.execute(
+        select(func.count()).where(c.recruiter_id == recruiter, _awaiting(now))
+    )
+    return int(result.scalar_one())
+
+
+async def sent_since(conn: AsyncConnection, recruiter: uuid.UUID, since: datetime) -> int:
+    c = contact.c
+    result = await conn.execute(
+        select(func.count()).where(c.recruiter_id == recruiter, c.created_at > since)
+    )
+    return int(result.scalar_one())
+
+
+async def template_recipients(
+    conn: AsyncConnection, recruiter: uuid.UUID, fingerprint: str, other_than: uuid.UUID
+) -> int:
+    """How many other candidates already received this (normalised) message from them."""
+    c = contact.c
+    result = await conn.execute(
+        select(func.count(func.distinct(c.candidate_id))).where(
+            c.recruiter_id == recruiter,
+            c.message_fingerprint == fingerprint,
+            c.candidate_id != other_than,
+        )
+    )
+    return int(result.scalar_one())
+
+
+async def insert_request(
+    conn: AsyncConnection,
+    *,
+    recruiter: uuid.UUID,
+    candidate: uuid.UUID,
+    company_id: uuid.UUID,
+    message: str,
+    now: datetime,
+    expires_at: datetime,
+) -> uuid.UUID:
+    """A new PENDING request; an expired one for the pair is first marked EXPIRED."""
+    c = contact.c
+    await conn.execute(
+        update(contact)
+        .where(
+            c.recruiter_id == recruiter,
+            c.candidate_id == candidate,
+            c.status == "PENDING",
+            c.expires_at <= now,
+        )
+        .values(status="EXPIRED")
+    )
+    edge_id = uuid.uuid4()
+    await conn.execute(
+        insert(contact).values(
+            id=edge_id,
+            recruiter_id=recruiter,
+            candidate_id=candidate,
+            company_id=company_id,
+            status="PENDING",
+            message=message,
+            message_fingerprint=message_fingerprint(message),
+            created_at=now,
+            expires_at=expires_at,
+            share_with_ats=False,
+        )
+    )
+    return edge_id
+
+
+# --- state changes on one edge -------------------------------------------------------
+
+
+async def respond(
+    conn: AsyncConnection, edge_id: uuid.UUID, *, accept: bool, share_with_ats: bool, now: datetime
+) -> None:
+    await conn.execute(
+        update(contact)
+        .where(contact.c.id == edge_id)
+        .values(
+            status="ACCEPTED" if accept else "DECLINED",
+            responded_at=now,
+            share_with_ats=accept and share_with_ats,
+        )
+    )
+
+
+async def close(conn: AsyncConnection, edge_id: uuid.UUID, status: str, now: datetime) -> None:
+    """WITHDRAWN (by the recruiter) or ENDED (by either side)."""
+    await conn.execute(
+        update(contact).where(contact.c.id == edge_id).values(status=status, ended_at=now)
+    )
+
+
+async def close_open_edges(
+    conn: AsyncConnection,
+    me: uuid.UUID,
+    now: datetime,
+    *,
+    other: uuid.UUID | None = None,
+    employer: uuid.UUID | None = None,
+) -> None:
+    """A block ends what is open between ``me`` and the other side, in one statement.
+
+    The other side is one member (``other``) or every member whose current
+    employer is ``employer``. A live contact becomes ENDED; a request the
+    recruiter still reads as pending becomes WITHDRAWN (a silently declined
+    one keeps its ``responded_at``, so its candidate still reads DECLINED).
+    """
+    c = contact.c
+    if other is not None:
+        others = [other]
+    else:
+        others = select(profile.c.member_id).where(
+            profile.c.current_employer_id == employer, profile.c.member_id != me
+        )
+    between = or_(
+        and_(c.recruiter_id == me, c.candidate_id.in_(others)),
+        and_(c.candidate_id == me, c.recruiter_id.in_(others)),
+    )
+    await conn.execute(
+        update(contact)
+        .where(between, or_(c.status == "ACCEPTED", _awaiting(now)))
+        .values(
+            status=case((c.status == "ACCEPTED", "ENDED"), else_="WITHDRAWN"),
+            ended_at=now,
+        )
+    )
+
+
+# --- blocks --------------------------------------------------------------------------
+
+
+async def member_block_exists(conn: AsyncConnection, me: uuid.UUID, other: uuid.UUID) -> bool:
+    result = await conn.execute(
+        select(literal(1)).where(
+            member_block.c.blocker_id == me, member_block.c.blocked_id == other
+        )
+    )
+    return result.first() is not None
+
+
+async def add_member_block(conn: AsyncConnection, me: uuid.UUID, other: uuid.UUID) -> None:
+    await conn.execute(
+        pg_insert(member_block).values(blocker_id=me, blocked_id=other).on_conflict_do_nothing()
+    )
+
+
+async def remove_member_block(conn: AsyncConnection, me: uuid.UUID, other: uuid.UUID) -> bool:
+    result = await conn.execute(
+        delete(member_block).where(
+            member_block.c.blocker_id == me, member_block.c.blocked_id == other
+        )
+    )
+    return result.rowcount > 0
+
+
+async def add_company_block(conn: AsyncConnection, me: uuid.UUID, company_id: uuid.UUID) -> None:
+    await conn.execute(
+        pg_insert(company_block)
+        .values(blocker_id=me, company_id=company_id)
+        .on_conflict_do_nothing()
+    )
+
+
+async def remove_company_block(conn: AsyncConnection, me: uuid.UUID, company_id: uuid.UUID) -> None:
+    await conn.execute(
+        delete(company_block).where(
+            company_block.c.blocker_id == me, company_block.c.company_id == company_id
+        )
+    )
+
+
+async def blocked_member_ids(conn: AsyncConnection, me: uuid.UUID) -> list[uuid.UUID]:
+    """The members ``me`` blocked, most recent first."""
+    result = await conn.execute(
+        select(member_block.c.blocked_id)
+        .where(member_block.c.blocker_id == me)
+        .order_by(member_block.c.created_at.desc(), member_block.c.blocked_id)
+    )
+    return list(result.scalars())
+
+
+async def blocked_companies(conn: AsyncConnection, me: uuid.UUID) -> list:
+    """The companies ``me`` blocked, most recent first."""
+    result = await conn.execute(
+        select(company)
+        .select_from(company_block.join(company, company.c.id == company_block.c.company_id))
+        .where(company_block.c.blocker_id == me)
+        .order_by(company_block.c.created_at.desc(), company.c.id)
+    )
+    return list(result.mappings())
+
+
+async def set_hide_from_current_employer(
+    conn: AsyncConnection, me: uuid.UUID, hide: bool
+) -> uuid.UUID | None:
+    """Store the choice; returns the member's current employer (None if they have none)."""
+    result = await conn.execute(
+        update(profile)
+        .where(profile.c.member_id == me)
+        .values(hide_from_current_employer=hide, updated_at=func.now())
+        .returning(profile.c.current_employer_id)
+    )
+    return result.scalar_one()

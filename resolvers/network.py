@@ -1,0 +1,339 @@
+"""The closed network: contact requests, blocks, and the viewer's own edges.
+
+Promises kept here (DESIGN.md section 4, docs/network.md):
+
+- Only recruiters start a contact, with a personal message (length bounds, no
+  template sent to more than ``template_message_limit`` candidates), within
+  their quotas, to a contactable candidate who does not block them (rule 5).
+- Every refusal that would reveal something about the target (unknown,
+  deleted, blocked either way, hidden from their employer, not contactable)
+  is ``resolvers.errors.not_found()``, the answer to an unknown id (rules 2, 9).
+- A block ends what is open between the two sides in the same transaction;
+  from then on each is invisible to the other (rule 7).
+- Edges are read only by their endpoints (rule 3); see ``contact_view``.
+
+Each mutation body runs inside ``resolvers.mutations.run`` (one transaction);
+time comes from ``ctx.now()`` so that tests can move it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db import facts as facts_db
+from db import network as network_db
+from db import profiles as profiles_db
+from resolvers import cursors, ids
+from resolvers.contact_view import counterpart_of, edge_relation, view_edge, view_edges
+from resolvers.context import Context
+from resolvers.errors import not_found, problem
+from resolvers.profile_view import build_profile, employer
+from resolvers.selection import selected
+from resolvers.standing import relation_for
+from schema import types as t
+
+MESSAGE_MIN = 30
+MESSAGE_MAX = 2000
+CONTACTS_CURSOR = "contacts"
+
+
+# --- shared checks -----------------------------------------------------------------
+
+
+async def _visible_member(ctx: Context, conn: AsyncConnection, member_id: uuid.UUID, now: datetime):
+    """The member's profile row if the policy lets this viewer see them, else None.
+
+    Read inside the mutation's transaction (after ``lock_members``), so that
+    a block committed meanwhile is seen.
+    """
+    row = (await profiles_db.load_profiles(conn, [member_id])).get(member_id)
+    if row is None:
+        return None
+    found = await facts_db.load_facts(conn, ctx.identity.member_id, [member_id], now)
+    rel = relation_for(ctx.identity, row, found.get(member_id, facts_db.NO_FACTS))
+    return row if ctx.authorizer.can_see(rel) else None
+
+
+async def _my_edge(ctx: Context, conn: AsyncConnection, request_id: str, now: datetime) -> dict:
+    """The edge, locked for a state change, if this viewer may act on it; else not_found."""
+    edge_id = ids.decode(ids.CONTACT_REQUEST, request_id)
+    if edge_id is None:
+        raise not_found("requestId")
+    me = ctx.identity.member_id
+    edge = (await network_db.edges_by_ids(conn, me, now, [edge_id], lock=True)).get(edge_id)
+    if edge is None or not ctx.authorizer.can_read_edge(edge_relation(ctx, edge)):
+        raise not_found("requestId")
+    if await _visible_member(ctx, conn, counterpart_of(edge, me), now) is None:
+        raise not_found("requestId")
+    return edge
+
+
+def _expect(edge: dict, status: str) -> None:
+    """The edge must be in ``status`` as this viewer reads it."""
+    if edge["status"] == status:
+        return
+    if edge["status"] == "EXPIRED":
+        raise problem("REQUEST_EXPIRED", "This request has expired.", "requestId")
+    raise problem("INVALID_STATUS", f"This request is {edge['status']}, not {status}.", "requestId")
+
+
+def _message(raw: str) -> str:
+    message = raw.strip()
+    if len(message) < MESSAGE_MIN:
+        raise problem(
+            "MESSAGE_TOO_SHORT",
+            f"Write a personal message of at least {MESSAGE_MIN} characters.",
+            "message",
+        )
+    if len(message) > MESSAGE_MAX:
+        raise problem(
+            "MESSAGE_TOO_LONG", f"The message must be at most {MESSAGE_MAX} characters.", "message"
+        )
+    return message
+
+
+# --- contact requests -----------------------------------------------------------------
+
+
+async def send_contact_request(
+    ctx: Context, conn: AsyncConnection, profile_id: str, raw_message: str
+) -> uuid.UUID:
+    """A recruiter asks a candidate for contact. Checks run in an order that leaks nothing:
+    first the sender's own standing, then the target (unknown and invisible alike),
+    then the pair and the sender's quotas."""
+    me = ctx.require_member()
+    if not me.is_recruiter:
+        raise problem("FORBIDDEN", "Only recruiters can start a contact.")
+    message = _message(raw_message)
+    target = ids.decode(ids.PROFILE, profile_id)
+    if target is None:
+        raise not_found("profileId")
+    now = ctx.now()
+    await network_db.lock_members(conn, [me.member_id, target])
+    row = await _visible_member(ctx, conn, target, now)
+    if row is None or row["kind"] != "CANDIDATE" or not row["contactable"]:
+        raise not_found("profileId")
+    if await network_db.open_edge_exists(conn, me.member_id, target, now):
+        raise problem(
+            "DUPLICATE_REQUEST",
+            "You already have an open request or a contact with this member.",
+            "profileId",
+        )
+    settings = ctx.settings
+    if await network_db.pending_count(conn, me.member_id, now) >= settings.max_pending_requests:
+        raise problem(
+            "QUOTA_EXCEEDED",
+            f"You have {settings.max_pending_requests} pending requests: "
+            "wait for answers or withdraw some.",
+        )
+    sent_today = await network_db.sent_since(conn, me.member_id, now - timedelta(days=1))
+    if sent_today >= settings.max_requests_per_day:
+        raise problem(
+            "QUOTA_EXCEEDED",
+            f"At most {settings.max_requests_per_day} requests in 24 hours.",
+        )
+    fingerprint = network_db.message_fingerprint(message)
+    reused = await network_db.template_recipients(conn, me.member_id, fingerprint, target)
+    if reused >= settings.template_message_limit:
+        raise problem(
+            "TEMPLATE_MESSAGE",
+            f"This message already went to {reused} candidates: write a personal one.",
+            "message",
+        )
+    return await network_db.insert_request(
+        conn,
+        recruiter=me.member_id,
+        candidate=target,
+        company_id=me.company_id,
+        message=message,
+        now=now,
+        expires_at=now + timedelta(days=settings.contact_request_ttl_days),
+    )
+
+
+async def respond_to_contact_request(
+    ctx: Context, conn: AsyncConnection, request_id: str, accept: bool, share_with_ats: bool
+) -> uuid.UUID:
+    """The candidate accepts (each side then reads the other's CONTACTS fields) or
+    declines (silently: see ``db.network``)."""
+    me = ctx.require_member()
+    now = ctx.now()
+    edge = await _my_edge(ctx, conn, request_id, now)
+    if edge["candidate_id"] != me.member_id:
+        raise problem("FORBIDDEN", "Only the candidate answers a request.", "requestId")
+    _expect(edge, "PENDING")
+    await network_db.respond(
+        conn, edge["id"], accept=accept, share_with_ats=share_with_ats, now=now
+    )
+    return edge["id"]
+
+
+async def withdraw_contact_request(
+    ctx: Context, conn: AsyncConnection, request_id: str
+) -> uuid.UUID:
+    me = ctx.require_member()
+    now = ctx.now()
+    edge = await _my_edge(ctx, conn, request_id, now)
+    if edge["recruiter_id"] != me.member_id:
+        raise problem(
+            "FORBIDDEN", "Only the recruiter withdraws a request; decline it instead.", "requestId"
+        )
+    _expect(edge, "PENDING")
+    await network_db.close(conn, edge["id"], "WITHDRAWN", now)
+    return edge["id"]
+
+
+async def end_contact(ctx: Context, conn: AsyncConnection, request_id: str) -> uuid.UUID:
+    """Either side ends an accepted contact; the reveal stops with the next request."""
+    ctx.require_member()
+    now = ctx.now()
+    edge = await _my_edge(ctx, conn, request_id, now)
+    _expect(edge, "ACCEPTED")
+    await network_db.close(conn, edge["id"], "ENDED", now)
+    return edge["id"]
+
+
+# --- blocks ---------------------------------------------------------------------------
+
+
+async def block_member(ctx: Context, conn: AsyncConnection, profile_id: str) -> None:
+    me = ctx.require_member().member_id
+    target = ids.decode(ids.PROFILE, profile_id)
+    if target is None:
+        raise not_found("profileId")
+    if target == me:
+        raise problem("CANNOT_BLOCK_SELF", "You cannot block yourself.", "profileId")
+    now = ctx.now()
+    await network_db.lock_members(conn, [me, target])
+    if await network_db.member_block_exists(conn, me, target):
+        return  # already blocked by me: nothing changes, and nothing is revealed
+    if await _visible_member(ctx, conn, target, now) is None:
+        raise not_found("profileId")
+    await network_db.add_member_block(conn, me, target)
+    await network_db.close_open_edges(conn, me, now, other=target)
+
+
+async def unblock_member(ctx: Context, conn: AsyncConnection, profile_id: str) -> None:
+    me = ctx.require_member().member_id
+    target = ids.decode(ids.PROFILE, profile_id)
+    if target is None:
+        raise not_found("profileId")
+    if await network_db.remove_member_block(conn, me, target):
+        return
+    # Not blocked by me: fine for someone I can see, an unknown id otherwise.
+    if await _visible_member(ctx, conn, target, ctx.now()) is None:
+        raise not_found("profileId")
+
+
+async def _company(conn: AsyncConnection, opaque: str) -> uuid.UUID:
+    """Companies are public records: an unknown one is simply a typed error."""
+    company_id = ids.decode(ids.COMPANY, opaque)
+    if company_id is None or not await profiles_db.company_exists(conn, company_id):
+        raise problem("UNKNOWN_COMPANY", "No such company.", "companyId")
+    return company_id
+
+
+async def block_company(ctx: Context, conn: AsyncConnection, company_id: str) -> None:
+    """Every member whose current employer is the company, now or later, and I stop
+    seeing each other; what is open with its current members ends now."""
+    me = ctx.require_member().member_id
+    target = await _company(conn, company_id)
+    await network_db.lock_members(conn, [me])
+    await network_db.add_company_block(conn, me, target)
+    await network_db.close_open_edges(conn, me, ctx.now(), employer=target)
+
+
+async def unblock_company(ctx: Context, conn: AsyncConnection, company_id: str) -> None:
+    me = ctx.require_member().member_id
+    await network_db.remove_company_block(conn, me, await _company(conn, company_id))
+
+
+async def set_hide_from_current_employer(
+    ctx: Context, conn: AsyncConnection, hide: bool
+) -> uuid.UUID:
+    """On (the default for candidates): my current employer's members and I stop seeing
+    each other, and what is open between us ends now."""
+    me = ctx.require_member().member_id
+    await network_db.lock_members(conn, [me])
+    current_employer = await network_db.set_hide_from_current_employer(conn, me, hide)
+    if hide and current_employer is not None:
+        await network_db.close_open_edges(conn, me, ctx.now(), employer=current_employer)
+    return me
+
+
+# --- the viewer's own lists --------------------------------------------------------------
+
+
+async def contacts(
+    ctx: Context,
+    info,
+    member_id: uuid.UUID,
+    status: str | None,
+    first: int | None,
+    after: str | None,
+) -> t.ContactRequestConnection:
+    """My own edges, newest first, each counterpart seen with my rights.
+
+    An edge whose counterpart I may no longer see is left out; the page is
+    then topped up from the following rows, so pages stay full.
+    """
+    limit = cursors.page_size(first)
+    position = cursors.decode(CONTACTS_CURSOR, after)
+    tree = selected(info, "edges", "node")
+    now = ctx.now()
+    edges: list[t.ContactRequestEdge] = []
+    more = False
+    while len(edges) < limit:
+        need = limit - len(edges)
+        async with ctx.db.read() as conn:
+            rows = await network_db.my_edges(
+                conn, member_id, now, status=status, after=position, limit=need + 1
+            )
+        more = len(rows) > need
+        rows = rows[:need]
+        if not rows:
+            break
+        for row, view in zip(rows, await view_edges(ctx, rows, tree), strict=True):
+            if view is not None:
+                cursor = cursors.encode(CONTACTS_CURSOR, row["created_at"], row["id"])
+                edges.append(t.ContactRequestEdge(node=view, cursor=cursor))
+        position = rows[-1]["created_at"], rows[-1]["id"]
+        if not more:
+            break
+    end = edges[-1].cursor if edges else None
+    return t.ContactRequestConnection(
+        edges=edges, page_info=t.PageInfo(has_next_page=more, end_cursor=end)
+    )
+
+
+async def request_by_id(ctx: Context, info, opaque_id: str) -> t.ContactRequest | None:
+    return await view_edge(ctx, ids.decode(ids.CONTACT_REQUEST, opaque_id), selected(info))
+
+
+async def blocked_members(ctx: Context, info, member_id: uuid.UUID) -> list[t.Profile]:
+    """The members I blocked, so that I can unblock them.
+
+    They are invisible to me (``can_see`` is false for a blocked relation), so
+    they cannot come from ``view_profiles``. Each is built by ``build_profile``
+    with my real relation to them, under which the policy denies every private
+    field: I get back only the id and alias I already had when I blocked them.
+    """
+    async with ctx.db.read() as conn:
+        blocked = await network_db.blocked_member_ids(conn, member_id)
+    rows = [row for row in await ctx.profiles.load_many(blocked) if row is not None]
+    found = await ctx.facts.load_many([row["member_id"] for row in rows])
+    tree = selected(info)
+    reach = t.Contactability(can_request_contact=False, reason="BLOCKED")
+    return [
+        build_profile(ctx, row, relation_for(ctx.identity, row, facts), tree, reach=reach)
+        for row, facts in zip(rows, found, strict=True)
+    ]
+
+
+async def blocked_companies(ctx: Context, member_id: uuid.UUID) -> list[t.Employer]:
+    async with ctx.db.read() as conn:
+        rows = await network_db.blocked_companies(conn, member_id)
+    return [employer(r["id"], r["name"], r["sector"], r["size_band"]) for r in rows]

@@ -1,0 +1,127 @@
+"""The access log (issue 4, acceptance 4): who received my narrow fields, one insert
+per request whatever the number of profiles, listed newest first."""
+
+from __future__ import annotations
+
+from tests.network_support import contact, personal
+
+ACCESS_LOG = """query($first: Int, $after: String) {
+  viewer { accessLog(first: $first, after: $after) {
+    edges { cursor node { at viewer fields } } pageInfo { hasNextPage endCursor }
+  } }
+}"""
+
+READ_CONTACTS = """{ viewer { contacts { edges { node { counterpart {
+  id fullName email phone headline
+} } } } } }"""
+
+
+async def _network(api, n: int):
+    await api.company("northwind.example")
+    recruiter = await api.sign_up("rita@northwind.example", "RECRUITER", "Rita")
+    candidates = []
+    for i in range(n):
+        candidate = await api.sign_up(f"c{i}@mail.example", name=f"Cand {i}")
+        await api.update_profile(candidate, phone=f"+33 6 00 00 00 0{i}", headline="Engineer")
+        await contact(api, recruiter, candidate, personal(f"Cand {i}"))
+        candidates.append(candidate)
+    return recruiter, candidates
+
+
+async def _log(api, member, **variables) -> list[dict]:
+    data = await api.data(ACCESS_LOG, variables, member.token)
+    return [edge["node"] for edge in data["viewer"]["accessLog"]["edges"]]
+
+
+def _inserts(db) -> list[str]:
+    return [s for s in db.counter.statements if s.lstrip().upper().startswith("INSERT")]
+
+
+async def _cost_of_reading_contacts(api, db, recruiter) -> tuple[list[str], int]:
+    """The INSERTs and the number of statements of one request reading every contact."""
+    db.counter.reset()
+    data = await api.data(READ_CONTACTS, token=recruiter.token)
+    edges = data["viewer"]["contacts"]["edges"]
+    assert edges and all(e["node"]["counterpart"]["fullName"] for e in edges)
+    return _inserts(db), db.counter.count
+
+
+async def test_one_insert_per_request_whatever_the_number_of_profiles(api, db):
+    recruiter, [first] = await _network(api, 1)
+    one_inserts, one_statements = await _cost_of_reading_contacts(api, db, recruiter)
+    others = []
+    for i in range(1, 6):
+        candidate = await api.sign_up(f"c{i}@mail.example", name=f"Cand {i}")
+        await api.update_profile(candidate, phone=f"+33 6 00 00 00 0{i}")
+        await contact(api, recruiter, candidate, personal(f"Cand {i}"))
+        others.append(candidate)
+    six_inserts, six_statements = await _cost_of_reading_contacts(api, db, recruiter)
+    assert len(one_inserts) == len(six_inserts) == 1
+    assert "access_event" in six_inserts[0]
+    assert one_statements == six_statements
+    for candidate in [first, *others]:
+        [event, *_] = await _log(api, candidate)
+        assert event["viewer"] == recruiter.alias
+        assert event["fields"] == ["email", "fullName", "phone"]
+
+
+async def test_profiles_in_several_places_of_one_response_still_cost_one_insert(api, db):
+    recruiter, candidates = await _network(api, 3)
+    query = "query {" + " ".join(
+        f'p{i}: profile(id: "{c.id}") {{ fullName }}' for i, c in enumerate(candidates)
+    )
+    query += " viewer { contacts { edges { node { counterpart { email } } } } } }"
+    db.counter.reset()
+    await api.data(query, token=recruiter.token)
+    assert len(_inserts(db)) == 1
+    [event, *_] = await _log(api, candidates[0])
+    assert event["fields"] == ["email", "fullName"]
+
+
+async def test_events_are_listed_newest_first_with_cursors(api, db):
+    recruiter, [candidate] = await _network(api, 1)
+    before = len(await _log(api, candidate))
+    for field in ("fullName", "email", "phone"):
+        await api.data(f'{{ profile(id: "{candidate.id}") {{ {field} }} }}', token=recruiter.token)
+    events = await _log(api, candidate)
+    assert len(events) == before + 3
+    assert [e["fields"] for e in events[:3]] == [["phone"], ["email"], ["fullName"]]
+    assert [e["at"] for e in events] == sorted((e["at"] for e in events), reverse=True)
+
+    seen, after = [], None
+    while True:
+        data = await api.data(ACCESS_LOG, {"first": 2, "after": after}, candidate.token)
+        page = data["viewer"]["accessLog"]
+        seen += [e["node"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == events
+    # A cursor of another list is refused, not silently reinterpreted.
+    contacts = await api.data("{ viewer { contacts { edges { cursor } } } }", token=candidate.token)
+    foreign = contacts["viewer"]["contacts"]["edges"][0]["cursor"]
+    bad = await api(ACCESS_LOG, {"after": foreign}, candidate.token)
+    assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_what_is_not_logged(api, db):
+    """Wide-audience fields, one's own profile, previews and non-contacts leave no trace."""
+    recruiter, [candidate] = await _network(api, 1)
+    stranger = await api.sign_up("sam@northwind.example", "RECRUITER", "Sam")
+    baseline = await _log(api, candidate)
+    await api.data(f'{{ profile(id: "{candidate.id}") {{ headline }} }}', token=recruiter.token)
+    await api.data(
+        f'{{ profile(id: "{candidate.id}") {{ fullName email headline }} }}', token=stranger.token
+    )
+    await api.data(
+        "{ viewer { profile { fullName email } previewAs(audience: CONTACTS) { fullName } } }",
+        token=candidate.token,
+    )
+    assert await _log(api, candidate) == baseline
+
+
+async def test_both_sides_of_a_contact_are_logged(api, db):
+    recruiter, [candidate] = await _network(api, 1)
+    await api.data(f'{{ profile(id: "{recruiter.id}") {{ fullName }} }}', token=candidate.token)
+    [event, *_] = await _log(api, recruiter)
+    assert event == {"at": event["at"], "viewer": candidate.alias, "fields": ["fullName"]}

@@ -1,0 +1,50 @@
+"""Pure pieces of the network: message fingerprints and keyset cursors."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from db.network import message_fingerprint
+from resolvers import cursors
+from resolvers.errors import ApiError
+
+
+def test_fingerprint_ignores_case_spacing_and_punctuation():
+    base = message_fingerprint("We have an exciting opportunity for you!")
+    for variant in (
+        "we have an exciting opportunity for you",
+        "  WE HAVE AN EXCITING\tOPPORTUNITY, FOR YOU...  ",
+        "We have an exciting opportunity — for you?!",
+        "We\u00a0have an exciting opportunity for\nyou",
+    ):
+        assert message_fingerprint(variant) == base
+    assert message_fingerprint("We have an exciting opportunity for him") != base
+    assert len(base) == 64
+
+
+def test_cursors_round_trip_and_refuse_what_is_not_theirs():
+    at, row = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC), uuid.uuid4()
+    token = cursors.encode("contacts", at, row)
+    assert cursors.decode("contacts", token) == (at, row)
+    assert cursors.decode("contacts", None) is None
+    naive = cursors.encode("contacts", at.replace(tzinfo=None), row)
+    for bad, kind in (
+        (token, "access"),
+        ("%%%", "contacts"),
+        ("", "contacts"),
+        (naive, "contacts"),
+    ):
+        with pytest.raises(ApiError) as caught:
+            cursors.decode(kind, bad)
+        assert caught.value.code == "BAD_USER_INPUT"
+
+
+def test_page_size_bounds():
+    assert cursors.page_size(None) == cursors.DEFAULT_PAGE
+    assert cursors.page_size(0) == 0
+    assert cursors.page_size(10_000) == cursors.MAX_PAGE
+    with pytest.raises(ApiError):
+        cursors.page_size(-1)
