@@ -1,7 +1,8 @@
 """Relationship facts between one viewer and a batch of members, in one query.
 
-The result is raw booleans; ``resolvers.standing`` turns them into the
-policy's ``Relation`` values. No decision is taken here.
+The result is raw booleans (and, for a partner ATS, the consented field
+names); ``resolvers.standing`` turns them into the policy's ``Relation``
+values. No decision is taken here.
 """
 
 from __future__ import annotations
@@ -72,11 +73,51 @@ _FACTS_SQL = text(
 )
 
 
+# A partner ATS stands for its company. Towards a candidate it has one fact of
+# its own, consent: an accepted contact with one of the company's recruiters
+# that the candidate shared with the ATS, under a receipt not withdrawn, and the
+# fields those receipts list. "Blocked" is the candidate's side of the company
+# facts above: a block of the company, or "hide me from my current employer"
+# while working there.
+_PARTNER_FACTS_SQL = text(
+    """
+    SELECT o.member_id AS owner_id,
+        EXISTS (
+            SELECT 1 FROM contact c JOIN consent_receipt r ON r.contact_id = c.id
+            WHERE c.candidate_id = o.member_id AND c.company_id = :company
+              AND c.status = 'ACCEPTED' AND c.share_with_ats AND r.withdrawn_at IS NULL
+        ) AS consented,
+        ARRAY(
+            SELECT DISTINCT f
+            FROM contact c JOIN consent_receipt r ON r.contact_id = c.id,
+                 unnest(r.fields) AS f
+            WHERE c.candidate_id = o.member_id AND c.company_id = :company
+              AND c.status = 'ACCEPTED' AND c.share_with_ats AND r.withdrawn_at IS NULL
+            ORDER BY f
+        ) AS consented_fields,
+        EXISTS (
+            SELECT 1 FROM company_block cb
+            WHERE cb.blocker_id = o.member_id AND cb.company_id = :company
+        )
+        OR COALESCE(o.current_employer_id = :company AND o.hide_from_current_employer, false)
+            AS blocked
+    FROM profile o
+    WHERE o.member_id = ANY(:owners)
+    """
+).bindparams(
+    bindparam("company", type_=UUID(as_uuid=True)),
+    bindparam("owners", type_=ARRAY(UUID(as_uuid=True))),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class RawFacts:
     is_contact: bool
     has_pending_request: bool
     blocked: bool
+    # Towards a partner ATS only (see _PARTNER_FACTS_SQL).
+    partner_consent: bool = False
+    consented_fields: tuple[str, ...] = ()
 
 
 NO_FACTS = RawFacts(is_contact=False, has_pending_request=False, blocked=False)
@@ -93,5 +134,22 @@ async def load_facts(
     result = await conn.execute(_FACTS_SQL, params)
     return {
         row.owner_id: RawFacts(row.is_contact, row.has_pending_request, row.blocked)
+        for row in result
+    }
+
+
+async def load_partner_facts(
+    conn: AsyncConnection, company_id: uuid.UUID, owner_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, RawFacts]:
+    """Facts of a partner ATS (standing for ``company_id``) towards each owner."""
+    result = await conn.execute(_PARTNER_FACTS_SQL, {"company": company_id, "owners": owner_ids})
+    return {
+        row.owner_id: RawFacts(
+            is_contact=False,
+            has_pending_request=False,
+            blocked=row.blocked,
+            partner_consent=row.consented,
+            consented_fields=tuple(row.consented_fields),
+        )
         for row in result
     }

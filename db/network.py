@@ -38,9 +38,18 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.models import Company, CompanyBlock, Contact, Member, MemberBlock, Profile
+from db.models import (
+    Company,
+    CompanyBlock,
+    ConsentReceipt,
+    Contact,
+    Member,
+    MemberBlock,
+    Profile,
+)
 
 contact = Contact.__table__
+consent_receipt = ConsentReceipt.__table__
 member = Member.__table__
 profile = Profile.__table__
 company = Company.__table__
@@ -70,6 +79,16 @@ def _awaiting(now: datetime) -> ColumnElement[bool]:
     return and_(contact.c.status.in_(_AWAITING), contact.c.expires_at > now)
 
 
+def candidate_status(now: datetime) -> ColumnElement[str]:
+    """The status as the edge's candidate reads it."""
+    c = contact.c
+    return case(
+        (and_(c.status == "PENDING", c.expires_at <= now), "EXPIRED"),
+        (and_(c.status == "WITHDRAWN", c.responded_at.is_not(None)), "DECLINED"),
+        else_=c.status,
+    )
+
+
 def viewed_status(me: uuid.UUID | None, now: datetime) -> ColumnElement[str]:
     """The status as ``me`` reads it (see the module docstring)."""
     c = contact.c
@@ -78,12 +97,19 @@ def viewed_status(me: uuid.UUID | None, now: datetime) -> ColumnElement[str]:
         (c.status == "DECLINED", "PENDING"),
         else_=c.status,
     )
-    as_candidate = case(
-        (and_(c.status == "PENDING", c.expires_at <= now), "EXPIRED"),
-        (and_(c.status == "WITHDRAWN", c.responded_at.is_not(None)), "DECLINED"),
-        else_=c.status,
+    return case((c.recruiter_id == me, as_recruiter), else_=candidate_status(now))
+
+
+def shared_with_ats(now: datetime) -> ColumnElement[bool]:
+    """In its company's pipeline: accepted (as the candidate reads it), shared with
+    the company's ATS, under a consent receipt that was not withdrawn."""
+    c = contact.c
+    live_receipt = (
+        select(literal(1))
+        .where(consent_receipt.c.contact_id == c.id, consent_receipt.c.withdrawn_at.is_(None))
+        .exists()
     )
-    return case((c.recruiter_id == me, as_recruiter), else_=as_candidate)
+    return and_(c.share_with_ats, candidate_status(now) == "ACCEPTED", live_receipt)
 
 
 def _viewed_responded_at(me: uuid.UUID | None) -> ColumnElement:
@@ -105,6 +131,7 @@ def _edge_query(me: uuid.UUID | None, now: datetime):
         c.created_at,
         _viewed_responded_at(me).label("responded_at"),
         c.share_with_ats,
+        shared_with_ats(now).label("consented"),
     )
 
 
@@ -141,6 +168,25 @@ async def my_edges(
     if after is not None:
         query = query.where(tuple_(c.created_at, c.id) < tuple_(*after))
     result = await conn.execute(query.order_by(c.created_at.desc(), c.id.desc()).limit(limit))
+    return [dict(row) for row in result.mappings()]
+
+
+async def pipeline_edges(
+    conn: AsyncConnection,
+    me: uuid.UUID | None,
+    company_id: uuid.UUID,
+    now: datetime,
+    *,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[dict]:
+    """The company's shared edges (``shared_with_ats``) as ``me`` reads them (None: its
+    ATS), the latest accepted first, after a (responded_at, id) keyset position."""
+    c = contact.c
+    query = _edge_query(me, now).where(c.company_id == company_id, shared_with_ats(now))
+    if after is not None:
+        query = query.where(tuple_(c.responded_at, c.id) < tuple_(*after))
+    result = await conn.execute(query.order_by(c.responded_at.desc(), c.id.desc()).limit(limit))
     return [dict(row) for row in result.mappings()]
 
 
@@ -266,9 +312,40 @@ async def respond(
 
 
 async def close(conn: AsyncConnection, edge_id: uuid.UUID, status: str, now: datetime) -> None:
-    """WITHDRAWN (by the recruiter) or ENDED (by either side)."""
+    """WITHDRAWN (by the recruiter) or ENDED (by either side); an ended contact's
+    consent to share with the company's ATS is withdrawn with it."""
     await conn.execute(
         update(contact).where(contact.c.id == edge_id).values(status=status, ended_at=now)
+    )
+    await stop_sharing(conn, edge_id, now)
+
+
+async def stop_sharing(conn: AsyncConnection, edge_id: uuid.UUID, now: datetime) -> None:
+    """The candidate withdraws their consent to share this contact with the company's ATS."""
+    await _stop_sharing(conn, now, contact.c.id == edge_id)
+
+
+async def stop_sharing_with_company(
+    conn: AsyncConnection, candidate: uuid.UUID, company_id: uuid.UUID, now: datetime
+) -> None:
+    """Nothing of the candidate's stays shared with this company's ATS (a company block)."""
+    c = contact.c
+    await _stop_sharing(conn, now, and_(c.candidate_id == candidate, c.company_id == company_id))
+
+
+async def _stop_sharing(conn: AsyncConnection, now: datetime, which: ColumnElement[bool]) -> None:
+    """The candidate's consent to share these contacts with the company's ATS ends:
+    the contacts stop being shared and their live receipts are marked withdrawn."""
+    await conn.execute(
+        update(consent_receipt)
+        .where(
+            consent_receipt.c.contact_id.in_(select(contact.c.id).where(which)),
+            consent_receipt.c.withdrawn_at.is_(None),
+        )
+        .values(withdrawn_at=now)
+    )
+    await conn.execute(
+        update(contact).where(which, contact.c.share_with_ats).values(share_with_ats=False)
     )
 
 
@@ -283,9 +360,10 @@ async def close_open_edges(
     """A block ends what is open between ``me`` and the other side, in one statement.
 
     The other side is one member (``other``) or every member whose current
-    employer is ``employer``. A live contact becomes ENDED; a request the
-    recruiter still reads as pending becomes WITHDRAWN (a silently declined
-    one keeps its ``responded_at``, so its candidate still reads DECLINED).
+    employer is ``employer``. A live contact becomes ENDED (and stops being
+    shared with the company's ATS); a request the recruiter still reads as
+    pending becomes WITHDRAWN (a silently declined one keeps its
+    ``responded_at``, so its candidate still reads DECLINED).
     """
     c = contact.c
     if other is not None:
@@ -298,14 +376,18 @@ async def close_open_edges(
         and_(c.recruiter_id == me, c.candidate_id.in_(others)),
         and_(c.candidate_id == me, c.recruiter_id.in_(others)),
     )
-    await conn.execute(
+    result = await conn.execute(
         update(contact)
         .where(between, or_(c.status == "ACCEPTED", _awaiting(now)))
         .values(
             status=case((c.status == "ACCEPTED", "ENDED"), else_="WITHDRAWN"),
             ended_at=now,
         )
+        .returning(c.id)
     )
+    closed = list(result.scalars())
+    if closed:
+        await _stop_sharing(conn, now, c.id.in_(closed))
 
 
 # --- blocks --------------------------------------------------------------------------

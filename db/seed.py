@@ -2,19 +2,19 @@
 
 Members are created through the same functions as the API's ``signUp`` and
 ``updateProfile``, so demo accounts are exactly like real ones (hashed
-passwords, random aliases, default audiences).
+passwords, random aliases, default audiences); contacts are sent and answered
+through the same functions as ``sendContactRequest`` and
+``respondToContactRequest`` (sharing with the ATS records a consent receipt).
 """
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from db.engine import Database
-from db.models import Contact, Member
-from db.network import message_fingerprint
+from db.models import Member
 
 DEMO_PASSWORD = "suplinks-demo-2026"
 
@@ -175,46 +175,74 @@ async def seed_demo(db: Database, *, quiet: bool = False) -> bool:
             extra = {"current_employer_id": company_ids.get(employer), "handle": handle}
             await profiles_db.update_profile(conn, member_id, {**values, **extra})
             people[email] = member_id
+        rita, northwind = people["rita@northwind.example"], company_ids["northwind.example"]
         await _contact(
             conn,
-            people["rita@northwind.example"],
+            rita,
             people["alice@mail.example"],
-            company_ids["northwind.example"],
-            "ACCEPTED",
+            northwind,
             "Alice, your talk on PostgreSQL at the Lyon meetup was great. "
             "We are building a data platform and would love to chat.",
+            accept=True,
         )
         await _contact(
             conn,
             people["sam@globex.example"],
             people["bob@mail.example"],
             company_ids["globex.example"],
-            "PENDING",
             "Bob, your pipeline work caught my eye: we have a data role "
             "that fits your Spark experience. Open to a call?",
+        )
+        # Shared with Northwind's ATS: its `pipeline` (docs/ats.md) lists these two.
+        await _contact(
+            conn,
+            rita,
+            people["david@mail.example"],
+            northwind,
+            "David, your accessibility work on React forms is exactly what our "
+            "dashboard team needs. Could we talk about a junior role?",
+            accept=True,
+            share=True,
+        )
+        await _contact(
+            conn,
+            rita,
+            people["chloe@mail.example"],
+            northwind,
+            "Chloe, we are growing our platform group and need a manager who "
+            "has run Kubernetes teams. Would you be open to a conversation?",
+            accept=True,
+            share=True,
         )
     if not quiet:
         print_logins()
     return True
 
 
-async def _contact(conn, recruiter_id, candidate_id, company_id, status, message) -> None:
+async def _contact(
+    conn, recruiter_id, candidate_id, company_id, message, *, accept=False, share=False
+) -> None:
+    """A request sent, and answered when ``accept``, through the API's own functions
+    (sharing with the company's ATS records the consent receipt, as the API does)."""
+    from db import network as network_db
+    from policies.authorizer import get_authorizer
+    from resolvers.network import record_answer
+
     now = datetime.now(UTC)
-    await conn.execute(
-        insert(Contact.__table__).values(
-            id=uuid.uuid4(),
-            recruiter_id=recruiter_id,
-            candidate_id=candidate_id,
-            company_id=company_id,
-            status=status,
-            message=message,
-            message_fingerprint=message_fingerprint(message),
-            created_at=now,
-            expires_at=now + timedelta(days=30),
-            responded_at=now if status == "ACCEPTED" else None,
-            share_with_ats=False,
-        )
+    edge_id = await network_db.insert_request(
+        conn,
+        recruiter=recruiter_id,
+        candidate=candidate_id,
+        company_id=company_id,
+        message=message,
+        now=now,
+        expires_at=now + timedelta(days=30),
     )
+    if accept:
+        edge = {"id": edge_id, "candidate_id": candidate_id, "company_id": company_id}
+        await record_answer(
+            conn, get_authorizer(), edge, accept=True, share_with_ats=share, now=now
+        )
 
 
 def print_logins() -> None:

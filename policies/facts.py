@@ -25,6 +25,8 @@ class Relation(NamedTuple):
     is_partner: bool = False  # a partner ATS the member consented to share with
     blocked: bool = False  # blocked either way, by member, company or "hide from employer"
     owner_confidential: bool = False  # the owner is a recruiter on a confidential search
+    # For a partner ATS: the fields its company's consent receipts list (sorted).
+    consented_fields: tuple[str, ...] = ()
 
 
 class FieldRef(NamedTuple):
@@ -39,6 +41,8 @@ class EdgeRelation(NamedTuple):
     """How a viewer stands to one contact request."""
 
     is_endpoint: bool = False
+    # The company side of an edge its candidate shared with the company's ATS:
+    # that ATS, or one of the company's recruiters (whose pipeline it is).
     is_consented_partner: bool = False
 
 

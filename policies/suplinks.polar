@@ -52,7 +52,8 @@ allow(rel: Relation, "read", field: FieldRef) if
     not rel.blocked and
     not field.identity and
     admits(rel, field.audience) and
-    not confidential_employer(rel, field);
+    not confidential_employer(rel, field) and
+    consented(rel, field);
 
 # Promise: candidates stay anonymous until they accept a contact: identity
 # fields (name, photo, email, phone, handle) reach contacts only, and only
@@ -62,7 +63,8 @@ allow(rel: Relation, "read", field: FieldRef) if
     not rel.blocked and
     field.identity and
     rel.is_contact and
-    admits(rel, field.audience);
+    admits(rel, field.audience) and
+    consented(rel, field);
 
 # Promise: a recruiter on a confidential search hides their exact company
 # (candidates see its sector and size band) until a contact is accepted.
@@ -70,6 +72,15 @@ confidential_employer(rel: Relation, field: FieldRef) if
     rel.owner_confidential and
     field.name = "currentEmployer" and
     not rel.is_contact;
+
+# Promise (rule 8): a partner ATS reads, of what a contact may read, only the
+# fields listed on the candidate's consent receipts: what a contact could read
+# when they consented. A field the candidate narrows later is gone at once (the
+# audience rules above); a field they widen later is not shared with the ATS.
+consented(rel: Relation, _field: FieldRef) if not rel.is_partner;
+consented(rel: Relation, field: FieldRef) if
+    rel.is_partner and
+    field.name in rel.consented_fields;
 
 # Promise: audiences nest, widest first:
 # PUBLIC > MEMBERS > RECRUITERS (verified recruiters, plus contacts) > CONTACTS > ONLY_ME.
@@ -86,6 +97,7 @@ admits(rel: Relation, "CONTACTS") if rel.is_contact;
 # Promise (rule 3): an edge is visible to its two endpoints only...
 allow(rel: EdgeRelation, "read", _field: EdgeField) if rel.is_endpoint;
 
-# Promise (rule 8): ...and to the partner ATS of the recruiter's company once
-# the candidate consented to share it.
+# Promise (rule 8): ...and to the company side once the candidate consented to
+# share it with the company's ATS: that ATS and the company's recruiters, whose
+# pipeline it is (the facts say whether the viewer is on that side).
 allow(rel: EdgeRelation, "read", _field: EdgeField) if rel.is_consented_partner;

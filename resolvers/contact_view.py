@@ -2,29 +2,34 @@
 
 Rule 3 (edges are private): the policy decides whether this viewer may read
 the edge at all (``Authorizer.can_read_edge``, the same answer for each of its
-fields, which are all non-null, so a denied edge is simply absent). Only then
-is its counterpart built, through ``view_profiles`` with the selection below
-``counterpart``, for every edge of the batch at once: one mechanism, no query
-per row. An edge whose counterpart the viewer may no longer see (a block
-either way, a deleted account) does not exist for them either.
+fields, which are all non-null, so a denied edge is simply absent): its two
+endpoints, and (rule 8) the company side of an edge its candidate shared with
+the company's ATS. Only then is its counterpart built, through
+``view_profiles`` with the selection below ``counterpart``, for every edge of
+the batch at once: one mechanism, no query per row. An edge whose counterpart
+the viewer may no longer see (a block either way, a deleted account) does not
+exist for them either.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from db import network as network_db
 from policies.facts import EdgeRelation
-from resolvers import ids
+from resolvers import cursors, ids
 from resolvers.context import Context
 from resolvers.profile_view import view_profiles
 from resolvers.selection import Tree
 from schema import types as t
 
 Row = Mapping[str, Any]
+Position = tuple[datetime, uuid.UUID]
 
 
 def counterpart_of(row: Row, viewer: uuid.UUID | None) -> uuid.UUID:
@@ -33,9 +38,16 @@ def counterpart_of(row: Row, viewer: uuid.UUID | None) -> uuid.UUID:
 
 
 def edge_relation(ctx: Context, row: Row) -> EdgeRelation:
-    viewer = ctx.identity.member_id
+    """The viewer is an endpoint; or on the company side (its ATS or one of its
+    recruiters) of an edge the candidate shared with the company's ATS."""
+    identity = ctx.identity
+    viewer = identity.member_id
+    company_side = (identity.is_partner or identity.is_recruiter) and (
+        identity.company_id == row["company_id"]
+    )
     return EdgeRelation(
-        is_endpoint=viewer is not None and viewer in (row["recruiter_id"], row["candidate_id"])
+        is_endpoint=viewer is not None and viewer in (row["recruiter_id"], row["candidate_id"]),
+        is_consented_partner=company_side and bool(row["consented"]),
     )
 
 
@@ -86,3 +98,44 @@ async def view_edge(ctx: Context, edge_id: uuid.UUID | None, tree: Tree) -> t.Co
     if edge_id not in rows:
         return None
     return (await view_edges(ctx, [rows[edge_id]], tree))[0]
+
+
+async def page_of_edges(
+    ctx: Context,
+    tree: Tree,
+    fetch: Callable[[AsyncConnection, Position | None, int], Awaitable[list[dict]]],
+    *,
+    cursor_kind: str,
+    key: str,
+    first: int | None,
+    after: str | None,
+) -> t.ContactRequestConnection:
+    """One page of a newest-first list of edges, keyset-paged on (``key``, id).
+
+    ``fetch(conn, position, limit)`` gives the rows after ``position``. An edge
+    this viewer may not see is left out and the page is topped up from the
+    following rows, so pages stay full.
+    """
+    limit = cursors.page_size(first)
+    position = cursors.decode(cursor_kind, after)
+    edges: list[t.ContactRequestEdge] = []
+    more = False
+    while len(edges) < limit:
+        need = limit - len(edges)
+        async with ctx.db.read() as conn:
+            rows = await fetch(conn, position, need + 1)
+        more = len(rows) > need
+        rows = rows[:need]
+        if not rows:
+            break
+        for row, view in zip(rows, await view_edges(ctx, rows, tree), strict=True):
+            if view is not None:
+                cursor = cursors.encode(cursor_kind, row[key], row["id"])
+                edges.append(t.ContactRequestEdge(node=view, cursor=cursor))
+        position = rows[-1][key], rows[-1]["id"]
+        if not more:
+            break
+    end = edges[-1].cursor if edges else None
+    return t.ContactRequestConnection(
+        edges=edges, page_info=t.PageInfo(has_next_page=more, end_cursor=end)
+    )

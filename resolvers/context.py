@@ -124,14 +124,24 @@ class Context:
 
     @property
     def facts(self) -> DataLoader:
-        """Raw relationship facts of the viewer towards each owner, one query per batch."""
+        """Raw relationship facts of the viewer towards each owner, one query per batch.
+
+        A member's facts are about the two members; a partner ATS's are about
+        its company (consent and company blocks). Anonymous viewers have none.
+        """
 
         async def load(ids: list[uuid.UUID]):
-            viewer = self.identity.member_id
-            if viewer is None:
-                return [facts_db.NO_FACTS for _ in ids]
-            async with self.db.read() as conn:
-                found = await facts_db.load_facts(conn, viewer, list(ids), self.now())
+            identity = self.identity
+            if identity.is_partner:
+                async with self.db.read() as conn:
+                    found = await facts_db.load_partner_facts(conn, identity.company_id, list(ids))
+            elif identity.member_id is not None:
+                async with self.db.read() as conn:
+                    found = await facts_db.load_facts(
+                        conn, identity.member_id, list(ids), self.now()
+                    )
+            else:
+                found = {}
             return [found.get(i, facts_db.NO_FACTS) for i in ids]
 
         return self.loader("facts", load)

@@ -15,6 +15,7 @@ PROFILE = "pf"
 CONTACT_REQUEST = "cr"
 COMPANY = "co"
 ACCESS_EVENT = "ae"
+CONSENT_RECEIPT = "rc"
 
 
 def encode(kind: str, value: uuid.UUID) -> str:

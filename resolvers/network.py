@@ -19,15 +19,18 @@ time comes from ``ctx.now()`` so that tests can move it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db import facts as facts_db
 from db import network as network_db
 from db import profiles as profiles_db
-from resolvers import cursors, ids
-from resolvers.contact_view import counterpart_of, edge_relation, view_edge, view_edges
+from policies.authorizer import Authorizer
+from resolvers import consent, ids
+from resolvers.contact_view import counterpart_of, edge_relation, page_of_edges, view_edge
 from resolvers.context import Context
 from resolvers.errors import not_found, problem
 from resolvers.profile_view import build_profile, employer
@@ -64,7 +67,11 @@ async def _my_edge(ctx: Context, conn: AsyncConnection, request_id: str, now: da
         raise not_found("requestId")
     me = ctx.identity.member_id
     edge = (await network_db.edges_by_ids(conn, me, now, [edge_id], lock=True)).get(edge_id)
-    if edge is None or not ctx.authorizer.can_read_edge(edge_relation(ctx, edge)):
+    if edge is None:
+        raise not_found("requestId")
+    # Only its endpoints act on an edge (the company side of a shared one only reads it).
+    rel = edge_relation(ctx, edge)
+    if not rel.is_endpoint or not ctx.authorizer.can_read_edge(rel):
         raise not_found("requestId")
     if await _visible_member(ctx, conn, counterpart_of(edge, me), now) is None:
         raise not_found("requestId")
@@ -165,9 +172,52 @@ async def respond_to_contact_request(
     if edge["candidate_id"] != me.member_id:
         raise problem("FORBIDDEN", "Only the candidate answers a request.", "requestId")
     _expect(edge, "PENDING")
+    await record_answer(
+        conn, ctx.authorizer, edge, accept=accept, share_with_ats=share_with_ats, now=now
+    )
+    return edge["id"]
+
+
+async def record_answer(
+    conn: AsyncConnection,
+    authorizer: Authorizer,
+    edge: Mapping[str, Any],
+    *,
+    accept: bool,
+    share_with_ats: bool,
+    now: datetime,
+) -> None:
+    """Store a candidate's answer; sharing with the company's ATS records its consent
+    receipt in the same transaction (the demo seed answers through here too)."""
     await network_db.respond(
         conn, edge["id"], accept=accept, share_with_ats=share_with_ats, now=now
     )
+    if accept and share_with_ats:
+        await consent.record_receipt(
+            conn,
+            authorizer,
+            contact_id=edge["id"],
+            candidate_id=edge["candidate_id"],
+            company_id=edge["company_id"],
+            now=now,
+        )
+
+
+async def withdraw_ats_consent(ctx: Context, conn: AsyncConnection, request_id: str) -> uuid.UUID:
+    """The candidate stops sharing a contact with the company's ATS: from the next
+    request on, they are out of its pipeline. The contact itself stays."""
+    me = ctx.require_member()
+    now = ctx.now()
+    edge = await _my_edge(ctx, conn, request_id, now)
+    if edge["candidate_id"] != me.member_id:
+        raise problem("FORBIDDEN", "Only the candidate withdraws their consent.", "requestId")
+    if not edge["consented"]:
+        raise problem(
+            "NOT_SHARED",
+            "This contact is not shared with the company's applicant tracking system.",
+            "requestId",
+        )
+    await network_db.stop_sharing(conn, edge["id"], now)
     return edge["id"]
 
 
@@ -238,12 +288,16 @@ async def _company(conn: AsyncConnection, opaque: str) -> uuid.UUID:
 
 async def block_company(ctx: Context, conn: AsyncConnection, company_id: str) -> None:
     """Every member whose current employer is the company, now or later, and I stop
-    seeing each other; what is open with its current members ends now."""
+    seeing each other; what is open with its current members ends now, and what I
+    shared with the company's ATS stops being shared."""
     me = ctx.require_member().member_id
     target = await _company(conn, company_id)
     await network_db.lock_members(conn, [me])
+    now = ctx.now()
     await network_db.add_company_block(conn, me, target)
-    await network_db.close_open_edges(conn, me, ctx.now(), employer=target)
+    await network_db.close_open_edges(conn, me, now, employer=target)
+    # Whoever works there now, the company's ATS gets nothing more from me.
+    await network_db.stop_sharing_with_company(conn, me, target, now)
 
 
 async def unblock_company(ctx: Context, conn: AsyncConnection, company_id: str) -> None:
@@ -275,37 +329,22 @@ async def contacts(
     first: int | None,
     after: str | None,
 ) -> t.ContactRequestConnection:
-    """My own edges, newest first, each counterpart seen with my rights.
-
-    An edge whose counterpart I may no longer see is left out; the page is
-    then topped up from the following rows, so pages stay full.
-    """
-    limit = cursors.page_size(first)
-    position = cursors.decode(CONTACTS_CURSOR, after)
-    tree = selected(info, "edges", "node")
+    """My own edges, newest first, each counterpart seen with my rights."""
     now = ctx.now()
-    edges: list[t.ContactRequestEdge] = []
-    more = False
-    while len(edges) < limit:
-        need = limit - len(edges)
-        async with ctx.db.read() as conn:
-            rows = await network_db.my_edges(
-                conn, member_id, now, status=status, after=position, limit=need + 1
-            )
-        more = len(rows) > need
-        rows = rows[:need]
-        if not rows:
-            break
-        for row, view in zip(rows, await view_edges(ctx, rows, tree), strict=True):
-            if view is not None:
-                cursor = cursors.encode(CONTACTS_CURSOR, row["created_at"], row["id"])
-                edges.append(t.ContactRequestEdge(node=view, cursor=cursor))
-        position = rows[-1]["created_at"], rows[-1]["id"]
-        if not more:
-            break
-    end = edges[-1].cursor if edges else None
-    return t.ContactRequestConnection(
-        edges=edges, page_info=t.PageInfo(has_next_page=more, end_cursor=end)
+
+    async def fetch(conn: AsyncConnection, position, limit: int) -> list[dict]:
+        return await network_db.my_edges(
+            conn, member_id, now, status=status, after=position, limit=limit
+        )
+
+    return await page_of_edges(
+        ctx,
+        selected(info, "edges", "node"),
+        fetch,
+        cursor_kind=CONTACTS_CURSOR,
+        key="created_at",
+        first=first,
+        after=after,
     )
 
 

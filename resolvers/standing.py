@@ -13,16 +13,23 @@ from resolvers.context import Identity
 def relation_for(
     identity: Identity, owner: Mapping[str, Any], facts: RawFacts, *, persona: str = "closed"
 ) -> Relation:
-    """The policy input for this viewer and this owner (no decision is taken here)."""
+    """The policy input for this viewer and this owner (no decision is taken here).
+
+    A partner ATS stands to a candidate who consented to share with it as a
+    contact does, restricted to the consented fields; to anyone else it
+    stands as nobody (rule 8).
+    """
+    partner = identity.is_partner and facts.partner_consent
     return Relation(
         persona=persona,
         is_self=identity.member_id is not None and identity.member_id == owner["member_id"],
         is_member=identity.is_member,
         is_recruiter=identity.is_recruiter,
-        is_contact=facts.is_contact,
-        is_partner=False,
+        is_contact=facts.is_contact or partner,
+        is_partner=partner,
         blocked=facts.blocked,
         owner_confidential=owner["kind"] == "RECRUITER" and bool(owner["confidential_search"]),
+        consented_fields=facts.consented_fields if partner else (),
     )
 
 

@@ -70,13 +70,29 @@ class NetworkMutation:
         )
         return await _request_payload(info, outcome)
 
-    @strawberry.mutation(description="Either side ends an accepted contact, at once.")
+    @strawberry.mutation(
+        description="Either side ends an accepted contact, at once (and what the candidate "
+        "shared with the company's ATS stops being shared)."
+    )
     async def end_contact(
         self, info: strawberry.Info, request_id: strawberry.ID
     ) -> ContactRequestPayload:
         ctx = info.context
         ctx.require_member()
         outcome = await run(ctx, lambda conn: network.end_contact(ctx, conn, request_id))
+        return await _request_payload(info, outcome)
+
+    @strawberry.mutation(
+        description="The candidate stops sharing this contact with the company's applicant "
+        "tracking system: out of its pipeline from the next request on; the receipt is kept, "
+        "marked withdrawn. The contact itself stays."
+    )
+    async def withdraw_ats_consent(
+        self, info: strawberry.Info, request_id: strawberry.ID
+    ) -> ContactRequestPayload:
+        ctx = info.context
+        ctx.require_member()
+        outcome = await run(ctx, lambda conn: network.withdraw_ats_consent(ctx, conn, request_id))
         return await _request_payload(info, outcome)
 
     @strawberry.mutation(description="We stop seeing each other; what is open between us ends.")

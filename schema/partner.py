@@ -1,12 +1,14 @@
-"""Partner ATS access: a company's API clients (and, with the network, its pipeline)."""
+"""Partner ATS access: a company's API clients and its consented pipeline."""
 
 from __future__ import annotations
 
 import strawberry
 
 from resolvers import partner as r
+from resolvers import pipeline
 from resolvers.mutations import run
 from schema.payloads import ApiClientPayload
+from schema.types import ContactRequestConnection
 
 
 @strawberry.type(description="An OAuth2 client of a partner ATS. Its secret is never shown again.")
@@ -20,6 +22,17 @@ class ApiClient:
 
 @strawberry.type
 class PartnerQuery:
+    @strawberry.field(
+        description="The company's consented pipeline: contacts its candidates accepted and "
+        "shared with its ATS, the latest accepted first. For a partner token with scope "
+        "pipeline:read (each candidate as a contact reads them, limited to the consented "
+        "fields) and for the company's recruiters (each candidate as they may see them)."
+    )
+    async def pipeline(
+        self, info: strawberry.Info, first: int | None = 50, after: str | None = None
+    ) -> ContactRequestConnection:
+        return await pipeline.pipeline(info.context, info, first, after)
+
     @strawberry.field(description="My company's API clients (recruiters only).")
     async def api_clients(self, info: strawberry.Info) -> list[ApiClient]:
         ctx = info.context

@@ -142,7 +142,10 @@ class PublicProfile:
     open_to_opportunities: bool | None = None
 
 
-@strawberry.type(description="A contact edge, seen by one of its two endpoints.")
+@strawberry.type(
+    description="A contact edge, seen by one of its two endpoints (or, once its candidate "
+    "shared it with the company's ATS, in that company's pipeline)."
+)
 class ContactRequest(Node):
     status: ContactStatus
     message: str
@@ -150,6 +153,22 @@ class ContactRequest(Node):
     responded_at: str | None
     counterpart: Profile
     shared_with_ats: bool
+
+
+@strawberry.type(
+    description="My consent to share a contact with the company's applicant tracking system: "
+    "when, with which company, why, and which fields. Withdrawn: no longer shared."
+)
+class ConsentReceipt:
+    id: strawberry.ID
+    request_id: strawberry.ID = strawberry.field(description="The contact request it covers.")
+    company: Employer
+    purpose: str
+    fields: list[str] = strawberry.field(
+        description="The private fields shared: those a contact could read when I consented."
+    )
+    created_at: str
+    withdrawn_at: str | None = None
 
 
 @strawberry.type

@@ -6,11 +6,12 @@ import uuid
 
 import strawberry
 
-from resolvers import access_log, network
+from resolvers import access_log, consent, network
 from resolvers import viewer as r
 from schema.types import (
     AccessEventConnection,
     Audience,
+    ConsentReceipt,
     ContactRequestConnection,
     ContactStatus,
     Employer,
@@ -69,3 +70,10 @@ class Viewer:
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
     ) -> AccessEventConnection:
         return await access_log.access_log(info.context, self.member_id, first, after)
+
+    @strawberry.field(
+        description="My consents to share a contact with a company's applicant tracking "
+        "system, live and withdrawn, newest first."
+    )
+    async def consent_receipts(self, info: strawberry.Info) -> list[ConsentReceipt]:
+        return await consent.receipts(info.context, self.member_id)

@@ -205,6 +205,8 @@ async def test_no_path_in_the_schema_reaches_an_edge_of_others(api, db):
         "sendContactRequest.request",
         "respondToContactRequest.request",
         "endContact.request",
+        "pipeline.edges.node.counterpart",
+        "withdrawAtsConsent.request",
     ):
         assert known in labels, f"the walk missed {known}"
 

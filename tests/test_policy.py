@@ -16,6 +16,9 @@ from policies.fields import IDENTITY_FIELDS, PRIVATE_FIELDS, Audience
 
 AUDIENCES = [a.value for a in Audience]
 
+# What a consent receipt may list: here, all but two fields (one identity field).
+CONSENTED = tuple(sorted(PRIVATE_FIELDS - {"phone", "salaryExpectation", "experiences.end"}))
+
 # How a viewer may stand to a member (DESIGN.md section 3, "Relationship facts").
 RELATIONS = {
     "logged-out visitor": Relation(),
@@ -35,6 +38,12 @@ RELATIONS = {
     "contact, owner on confidential search": Relation(
         is_member=True, is_contact=True, owner_confidential=True
     ),
+    # A partner ATS stands as a contact to a candidate who consented (resolvers.standing),
+    # limited to the fields of the receipts; to anyone else as nobody (Relation()).
+    "consented partner ATS": Relation(is_contact=True, is_partner=True, consented_fields=CONSENTED),
+    "consented partner ATS, candidate blocks the company": Relation(
+        is_contact=True, is_partner=True, blocked=True, consented_fields=CONSENTED
+    ),
 }
 
 
@@ -48,6 +57,8 @@ def design_says(rel: Relation, field: str, audience: str) -> bool:
         return audience == "PUBLIC"  # the open persona shows PUBLIC fields only
     if not (rel.is_member or rel.is_partner):
         return False  # the closed persona is for logged-in viewers
+    if rel.is_partner and field not in rel.consented_fields:
+        return False  # rule 8: a partner ATS reads the consented fields only
     in_audience = {
         "PUBLIC": True,
         "MEMBERS": True,
@@ -83,6 +94,9 @@ relations = st.builds(
     is_partner=st.booleans(),
     blocked=st.booleans(),
     owner_confidential=st.booleans(),
+    consented_fields=st.lists(st.sampled_from(sorted(PRIVATE_FIELDS)), unique=True).map(
+        lambda fields: tuple(sorted(fields))
+    ),
 )
 
 

@@ -1,0 +1,68 @@
+"""``pipeline``: a company's consented pipeline, for its ATS and its recruiters (rule 8).
+
+The rows are the company's contacts (``contact.company_id``: the recruiter's
+company when the request was sent) that the candidate accepted and shared
+with the company's ATS, under a consent receipt not withdrawn; the SQL
+predicate is ``db.network.shared_with_ats``, and the policy admits such an
+edge for the company side (``EdgeRelation.is_consented_partner``).
+
+Each candidate is built by ``view_profiles`` with the viewer's own facts, so
+nothing here decides a field:
+
+- the company's ATS stands to a candidate who consented as a contact does,
+  limited to the fields on their receipts (``resolvers.standing``), and to
+  anyone else as nobody;
+- a recruiter of the company reads each candidate as they would anywhere
+  else: the recruiter who holds the contact reads a contact's fields, a
+  colleague reads what a recruiter may read (a colleague is not the
+  candidate's contact; the pipeline tells them who is in it, not more).
+"""
+
+from __future__ import annotations
+
+from db import network as network_db
+from resolvers.contact_view import page_of_edges
+from resolvers.context import Context
+from resolvers.errors import forbidden
+from resolvers.partner import PIPELINE_READ
+from resolvers.selection import selected
+from schema import types as t
+
+PIPELINE_CURSOR = "pipeline"
+
+
+def _company_of_viewer(ctx: Context):
+    """The company whose pipeline this viewer reads, or the standard error."""
+    identity = ctx.identity
+    if identity.is_partner:
+        if PIPELINE_READ not in identity.scopes:
+            raise forbidden(f"This token lacks the {PIPELINE_READ} scope.")
+        return identity.company_id
+    me = ctx.require_member()
+    if not me.is_recruiter:
+        raise forbidden("Only the company's recruiters and its ATS read its pipeline.")
+    return me.company_id
+
+
+async def pipeline(
+    ctx: Context, info, first: int | None, after: str | None
+) -> t.ContactRequestConnection:
+    company_id = _company_of_viewer(ctx)
+    identity = ctx.identity
+    await ctx.rate_limit("pipeline", identity.partner_client_id or identity.member_id)
+    now = ctx.now()
+
+    async def fetch(conn, position, limit: int) -> list[dict]:
+        return await network_db.pipeline_edges(
+            conn, identity.member_id, company_id, now, after=position, limit=limit
+        )
+
+    return await page_of_edges(
+        ctx,
+        selected(info, "edges", "node"),
+        fetch,
+        cursor_kind=PIPELINE_CURSOR,
+        key="responded_at",
+        first=first,
+        after=after,
+    )
