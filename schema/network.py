@@ -35,7 +35,6 @@ class NetworkMutation:
         self, info: strawberry.Info, profile_id: strawberry.ID, message: str
     ) -> ContactRequestPayload:
         ctx = info.context
-        ctx.require_member()
         outcome = await run(
             ctx, lambda conn: network.send_contact_request(ctx, conn, profile_id, message)
         )
@@ -50,7 +49,6 @@ class NetworkMutation:
         share_with_ats: bool | None = False,
     ) -> ContactRequestPayload:
         ctx = info.context
-        ctx.require_member()
         outcome = await run(
             ctx,
             lambda conn: network.respond_to_contact_request(
@@ -64,7 +62,6 @@ class NetworkMutation:
         self, info: strawberry.Info, request_id: strawberry.ID
     ) -> ContactRequestPayload:
         ctx = info.context
-        ctx.require_member()
         outcome = await run(
             ctx, lambda conn: network.withdraw_contact_request(ctx, conn, request_id)
         )
@@ -78,7 +75,6 @@ class NetworkMutation:
         self, info: strawberry.Info, request_id: strawberry.ID
     ) -> ContactRequestPayload:
         ctx = info.context
-        ctx.require_member()
         outcome = await run(ctx, lambda conn: network.end_contact(ctx, conn, request_id))
         return await _request_payload(info, outcome)
 
@@ -91,14 +87,12 @@ class NetworkMutation:
         self, info: strawberry.Info, request_id: strawberry.ID
     ) -> ContactRequestPayload:
         ctx = info.context
-        ctx.require_member()
         outcome = await run(ctx, lambda conn: network.withdraw_ats_consent(ctx, conn, request_id))
         return await _request_payload(info, outcome)
 
     @strawberry.mutation(description="We stop seeing each other; what is open between us ends.")
     async def block_member(self, info: strawberry.Info, profile_id: strawberry.ID) -> BlockPayload:
         ctx = info.context
-        ctx.require_member()
         return _block_payload(
             await run(ctx, lambda conn: network.block_member(ctx, conn, profile_id))
         )
@@ -108,7 +102,6 @@ class NetworkMutation:
         self, info: strawberry.Info, profile_id: strawberry.ID
     ) -> BlockPayload:
         ctx = info.context
-        ctx.require_member()
         return _block_payload(
             await run(ctx, lambda conn: network.unblock_member(ctx, conn, profile_id))
         )
@@ -119,7 +112,6 @@ class NetworkMutation:
     )
     async def block_company(self, info: strawberry.Info, company_id: strawberry.ID) -> BlockPayload:
         ctx = info.context
-        ctx.require_member()
         return _block_payload(
             await run(ctx, lambda conn: network.block_company(ctx, conn, company_id))
         )
@@ -129,7 +121,6 @@ class NetworkMutation:
         self, info: strawberry.Info, company_id: strawberry.ID
     ) -> BlockPayload:
         ctx = info.context
-        ctx.require_member()
         return _block_payload(
             await run(ctx, lambda conn: network.unblock_company(ctx, conn, company_id))
         )
@@ -139,7 +130,6 @@ class NetworkMutation:
         self, info: strawberry.Info, hide: bool
     ) -> ProfilePayload:
         ctx = info.context
-        ctx.require_member()
         member_id, errors = await run(
             ctx, lambda conn: network.set_hide_from_current_employer(ctx, conn, hide)
         )
