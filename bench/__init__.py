@@ -1,0 +1,1 @@
+"""Benchmarks that print ratios (DESIGN.md: speed is measured by benchmarks, not timed tests)."""
