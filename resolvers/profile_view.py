@@ -10,6 +10,7 @@ strawberry fields.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable, Mapping
 from functools import lru_cache
@@ -228,10 +229,15 @@ def _experiences(decide, audiences, rows: list[Row], tree: Tree, narrow: set[str
 async def view_profiles(
     ctx: Context, owner_ids: list[uuid.UUID], tree: Tree
 ) -> list[t.Profile | None]:
-    """The closed persona of each member, as this viewer may see it (None: does not exist)."""
-    rows = await ctx.profiles.load_many(owner_ids)
-    present = [r["member_id"] for r in rows if r is not None]
-    facts = dict(zip(present, await ctx.facts.load_many(present), strict=True))
+    """The closed persona of each member, as this viewer may see it (None: does not exist).
+
+    Rows and facts are loaded concurrently (two batched queries in flight at
+    once): the facts of an unknown id are simply never used.
+    """
+    rows, owner_facts = await asyncio.gather(
+        ctx.profiles.load_many(owner_ids), ctx.facts.load_many(owner_ids)
+    )
+    facts = dict(zip(owner_ids, owner_facts, strict=True))
     rels = {
         r["member_id"]: relation_for(ctx.identity, r, facts[r["member_id"]])
         for r in rows

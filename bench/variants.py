@@ -1,0 +1,305 @@
+"""The same GraphQL query, answered four ways (and one more to show a cost apart).
+
+Each variant is a strawberry schema whose root field ``profiles(ids)`` loads
+the same rows through the request's ``profiles`` DataLoader; they differ only
+in how (and whether) the privacy policy is applied:
+
+1. ``plain``: no policy. A plain ``Profile`` type filled straight from the rows.
+2. ``policy``: the product's path. The real schema (its types, its extensions)
+   plus one root field calling ``resolvers.profile_view.view_profiles``.
+   ``policy_unlogged`` is the same without the access-log extension.
+3. ``obvious``: every field has a resolver asking Oso afresh, on ORM-style
+   objects (``bench.obvious``).
+4. ``fresh``: the same per-field resolvers asking the product's own Oso
+   afresh on its value objects (``Authorizer.ask_field``, no memo): what the
+   memo alone buys.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+from strawberry.tools import merge_types
+
+import schema.schema as product
+from bench.obvious import ProfileRecord, Viewer, obvious_oso
+from policies.authorizer import Authorizer
+from resolvers import ids
+from resolvers.context import Context
+from resolvers.extensions import AccessLogWriter
+from resolvers.profile_view import PROFILE_VALUES, attr, audiences_of, view_profiles
+from resolvers.selection import selected
+from resolvers.standing import relation_for
+from schema import types as t
+
+Row = Mapping[str, Any]
+
+# 15 private fields: identity, free text, coarse companions, numbers, enums, a list.
+FIELDS: tuple[str, ...] = (
+    "fullName",
+    "headline",
+    "summary",
+    "email",
+    "phone",
+    "city",
+    "region",
+    "country",
+    "currentTitle",
+    "seniority",
+    "employerSector",
+    "employerSizeBand",
+    "yearsOfExperience",
+    "experienceBand",
+    "skills",
+)
+
+QUERY = (
+    "query Bench($ids: [ID!]!) {\n  profiles(ids: $ids) {\n    id\n"
+    + "".join(f"    {name}\n" for name in FIELDS)
+    + "  }\n}"
+)
+
+
+def owner_ids(opaque: list[strawberry.ID]) -> list[uuid.UUID]:
+    decoded = (ids.decode(ids.PROFILE, o) for o in opaque)
+    return [d for d in decoded if d is not None]
+
+
+def profile_id(row: Row) -> strawberry.ID:
+    return strawberry.ID(ids.encode(ids.PROFILE, row["member_id"]))
+
+
+# -- 1. no policy ---------------------------------------------------------------
+
+
+@strawberry.type(name="Profile")
+class PlainProfile:
+    id: strawberry.ID
+    full_name: str | None
+    headline: str | None
+    summary: str | None
+    email: str | None
+    phone: str | None
+    city: str | None
+    region: str | None
+    country: str | None
+    current_title: str | None
+    seniority: t.Seniority | None
+    employer_sector: str | None
+    employer_size_band: t.SizeBand | None
+    years_of_experience: int | None
+    experience_band: str | None
+    skills: list[str] | None
+
+
+@strawberry.type(name="Query")
+class PlainQuery:
+    @strawberry.field
+    async def profiles(
+        self, info: strawberry.Info, ids: list[strawberry.ID]
+    ) -> list[PlainProfile | None]:
+        rows = await info.context.profiles.load_many(owner_ids(ids))
+        return [
+            None
+            if row is None
+            else PlainProfile(
+                id=profile_id(row), **{attr(f): PROFILE_VALUES[f](row) for f in FIELDS}
+            )
+            for row in rows
+        ]
+
+
+# -- 2. the product's policy path -------------------------------------------------
+
+
+@strawberry.type
+class BenchQuery:
+    @strawberry.field
+    async def profiles(
+        self, info: strawberry.Info, ids: list[strawberry.ID]
+    ) -> list[t.Profile | None]:
+        return await view_profiles(info.context, owner_ids(ids), selected(info))
+
+
+def policy_schema(*, access_log: bool = True) -> strawberry.Schema:
+    """The product's schema (same roots, types and extensions) plus ``profiles(ids)``.
+
+    ``access_log=False`` drops the extension that records, in one insert per
+    request, who received which narrow-audience field: it shows what that
+    write costs apart from the decisions themselves.
+    """
+    extensions = [e for e in product.schema.extensions if access_log or e is not AccessLogWriter]
+    return product.SuplinksSchema(
+        query=merge_types("Query", (product.Query, BenchQuery)),
+        mutation=product.Mutation,
+        types=[t.Profile],
+        extensions=extensions,
+    )
+
+
+# -- 3 and 4. a fresh policy question in every field's resolver -------------------
+
+
+@strawberry.type(name="Profile")
+class GuardedProfile:
+    """Each field asks ``allowed(field)`` when strawberry resolves it."""
+
+    id: strawberry.ID
+    row: strawberry.Private[Row]
+    allowed: strawberry.Private[Callable[[str], bool]]
+
+    def _read(self, name: str) -> Any:
+        return PROFILE_VALUES[name](self.row) if self.allowed(name) else None
+
+    @strawberry.field
+    def full_name(self) -> str | None:
+        return self._read("fullName")
+
+    @strawberry.field
+    def headline(self) -> str | None:
+        return self._read("headline")
+
+    @strawberry.field
+    def summary(self) -> str | None:
+        return self._read("summary")
+
+    @strawberry.field
+    def email(self) -> str | None:
+        return self._read("email")
+
+    @strawberry.field
+    def phone(self) -> str | None:
+        return self._read("phone")
+
+    @strawberry.field
+    def city(self) -> str | None:
+        return self._read("city")
+
+    @strawberry.field
+    def region(self) -> str | None:
+        return self._read("region")
+
+    @strawberry.field
+    def country(self) -> str | None:
+        return self._read("country")
+
+    @strawberry.field
+    def current_title(self) -> str | None:
+        return self._read("currentTitle")
+
+    @strawberry.field
+    def seniority(self) -> t.Seniority | None:
+        return self._read("seniority")
+
+    @strawberry.field
+    def employer_sector(self) -> str | None:
+        return self._read("employerSector")
+
+    @strawberry.field
+    def employer_size_band(self) -> t.SizeBand | None:
+        return self._read("employerSizeBand")
+
+    @strawberry.field
+    def years_of_experience(self) -> int | None:
+        return self._read("yearsOfExperience")
+
+    @strawberry.field
+    def experience_band(self) -> str | None:
+        return self._read("experienceBand")
+
+    @strawberry.field
+    def skills(self) -> list[str] | None:
+        return self._read("skills")
+
+
+async def _rows_and_facts(ctx: Context, opaque: list[strawberry.ID]):
+    rows = await ctx.profiles.load_many(owner_ids(opaque))
+    present = [r["member_id"] for r in rows if r is not None]
+    facts = dict(zip(present, await ctx.facts.load_many(present), strict=True))
+    return rows, facts
+
+
+_OSO = obvious_oso()
+
+
+@strawberry.type(name="Query")
+class ObviousQuery:
+    @strawberry.field
+    async def profiles(
+        self, info: strawberry.Info, ids: list[strawberry.ID]
+    ) -> list[GuardedProfile | None]:
+        rows, facts = await _rows_and_facts(info.context, ids)
+        viewer = Viewer(info.context.identity)
+        out: list[GuardedProfile | None] = []
+        for row in rows:
+            if row is None:
+                out.append(None)
+                continue
+            record = ProfileRecord(row, facts[row["member_id"]], audiences_of(row))
+            if not _OSO.query_rule_once("allow", viewer, "see", record):
+                out.append(None)
+                continue
+            ask = functools.partial(_OSO.query_rule_once, "allow_field", viewer, "read", record)
+            out.append(GuardedProfile(id=profile_id(row), row=row, allowed=ask))
+        return out
+
+
+def _fresh_decider(authorizer: Authorizer, rel, audiences: Mapping[str, str]):
+    return lambda name: authorizer.ask_field(rel, name, audiences[name])
+
+
+@strawberry.type(name="Query")
+class FreshQuery:
+    @strawberry.field
+    async def profiles(
+        self, info: strawberry.Info, ids: list[strawberry.ID]
+    ) -> list[GuardedProfile | None]:
+        ctx: Context = info.context
+        rows, facts = await _rows_and_facts(ctx, ids)
+        out: list[GuardedProfile | None] = []
+        for row in rows:
+            if row is None:
+                out.append(None)
+                continue
+            rel = relation_for(ctx.identity, row, facts[row["member_id"]])
+            if not ctx.authorizer.ask_see(rel):
+                out.append(None)
+                continue
+            ask = _fresh_decider(ctx.authorizer, rel, audiences_of(row))
+            out.append(GuardedProfile(id=profile_id(row), row=row, allowed=ask))
+        return out
+
+
+@dataclass(frozen=True)
+class Variant:
+    key: str
+    label: str
+    schema: strawberry.Schema
+
+
+def variants() -> list[Variant]:
+    """The variants, in table order."""
+    return [
+        Variant("plain", "1. no policy (plain strawberry fields)", strawberry.Schema(PlainQuery)),
+        Variant("policy", "2. policy path (view_profiles, memoized Oso)", policy_schema()),
+        Variant(
+            "policy_unlogged",
+            "2b. policy path without the access-log insert",
+            policy_schema(access_log=False),
+        ),
+        Variant(
+            "obvious",
+            "3. obvious: fresh Oso query per field, ORM-style objects",
+            strawberry.Schema(ObviousQuery),
+        ),
+        Variant(
+            "fresh",
+            "4. fresh Oso query per field, value objects (no memo)",
+            strawberry.Schema(FreshQuery),
+        ),
+    ]

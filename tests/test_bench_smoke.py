@@ -1,0 +1,100 @@
+"""The privacy benchmark runs, and its variants agree on what the viewer receives.
+
+A benchmark that compared variants returning different data would measure
+nothing: the policy path, the obvious implementation and the fresh-Oso variant
+must return exactly the no-policy values for the fields the policy allows, and
+null for the others.
+"""
+
+from __future__ import annotations
+
+from bench.privacy import execute, measure, prime, report
+from bench.variants import FIELDS, variants
+from bench.world import seed
+from db import facts as facts_db
+from db import profiles as profiles_db
+from policies.authorizer import Authorizer, get_authorizer
+from resolvers.profile_view import audiences_of
+from resolvers.standing import relation_for
+
+
+async def _expected_allowed(db, world) -> list[set[str]]:
+    """Per owner, the fields a fresh Oso query (no memo) allows this viewer to read."""
+    fresh = Authorizer()
+    async with db.read() as conn:
+        rows = await profiles_db.load_profiles(conn, world.owner_ids)
+        facts = await facts_db.load_facts(conn, world.viewer.member_id, world.owner_ids)
+    allowed = []
+    for owner in world.owner_ids:
+        row = rows[owner]
+        rel = relation_for(world.viewer, row, facts[owner])
+        audiences = audiences_of(row)
+        allowed.append({f for f in FIELDS if fresh.ask_field(rel, f, audiences[f])})
+    return allowed
+
+
+async def test_variants_return_the_same_visible_data(db, settings):
+    world = await seed(db, 5)
+    authorizer = get_authorizer()
+    results = {v.key: await execute(v, db, settings, authorizer, world) for v in variants()}
+    allowed = await _expected_allowed(db, world)
+
+    # The data set is not trivial: the contact (candidate 0) shows identity fields,
+    # the others do not even when their audience admits recruiters (candidate 1),
+    # widened and narrowed choices both count (candidate 2).
+    assert {"fullName", "email", "phone", "city"} <= allowed[0]
+    assert not allowed[1] & {"fullName", "email", "phone"}
+    assert {"summary", "city", "country"} <= allowed[1]
+    assert {"region", "currentTitle"} <= allowed[2]
+    assert not allowed[2] & {"headline", "skills"}
+
+    plain = results["plain"]
+    assert [p["id"] for p in plain] == [p["id"] for p in results["policy"]]
+    for owner, profile in enumerate(plain):
+        assert all(profile[f] is not None for f in FIELDS), profile  # every field is seeded
+        expected = {f: profile[f] if f in allowed[owner] else None for f in FIELDS}
+        for key in ("policy", "policy_unlogged", "obvious", "fresh"):
+            got = results[key][owner]
+            assert got["id"] == profile["id"]
+            assert {f: got[f] for f in FIELDS} == expected, (key, owner)
+
+
+async def test_primed_loaders_give_the_same_answer_without_sql(db, settings):
+    world = await seed(db, 5)
+    by_key = {v.key: v for v in variants()}
+    primed = await prime(db, world)
+    for key in ("plain", "policy_unlogged"):
+        loaded = await execute(by_key[key], db, settings, get_authorizer(), world)
+        db.counter.reset()
+        assert await execute(by_key[key], db, settings, get_authorizer(), world, primed) == loaded
+        assert db.counter.count == 0
+
+
+async def test_measure_times_every_variant_and_reports_the_ratios(db, settings):
+    world = await seed(db, 5)
+    results = await measure(db, settings, world, reps=2, slow_reps=1, warmup=1)
+    assert {key: len(s.ms) for key, s in results.samples.items()} == {
+        "plain": 2,
+        "policy": 2,
+        "policy_unlogged": 2,
+        "obvious": 1,
+        "fresh": 1,
+    }
+    assert set(results.cold) == set(results.samples)
+    # The profiles and the facts query; the access-log insert only where logged.
+    assert results.sql == {
+        "plain": 1,
+        "policy": 3,
+        "policy_unlogged": 2,
+        "obvious": 2,
+        "fresh": 2,
+    }
+    assert {key: len(s.ms) for key, s in results.in_memory.items()} == {
+        "plain": 2,
+        "policy_unlogged": 2,
+    }
+    table = report(results)
+    assert "policy path / no policy = " in table
+    assert "obvious / policy path = " in table
+    for v in results.variants:
+        assert f"| {v.label} |" in table
