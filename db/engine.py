@@ -57,16 +57,21 @@ class Database:
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
+        # No pre-ping: it would add a round trip to every checkout; connections
+        # are recycled instead, and a dead one fails its request once.
         self.engine: AsyncEngine = create_async_engine(
-            async_url(url), pool_size=pool_size, max_overflow=10, pool_pre_ping=True
+            async_url(url), pool_size=pool_size, max_overflow=10, pool_recycle=1800
         )
+        # The same pool without BEGIN/ROLLBACK around each use: a single statement
+        # is atomic on its own, and the round trips are most of a small query's cost.
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.counter = StatementCounter()
         event.listen(self.engine.sync_engine, "before_cursor_execute", self.counter)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for reads (autocommitting nothing; rolled back at the end)."""
-        async with self.engine.connect() as conn:
+        """A connection for reads, or for one statement that needs no transaction."""
+        async with self._autocommit.connect() as conn:
             yield conn
 
     @asynccontextmanager
