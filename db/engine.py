@@ -58,7 +58,16 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         self.engine: AsyncEngine = create_async_engine(
-            async_url(url), pool_size=pool_size, max_overflow=10, pool_pre_ping=True
+            async_url(url),
+            pool_size=pool_size,
+            max_overflow=10,
+            pool_pre_ping=True,
+            # Plan every execution for its own parameters. Prepared statements are
+            # reused per connection, and after five runs PostgreSQL may switch to a
+            # "generic" plan that ignores them: a search plan chosen for a rare skill
+            # then serves a skill half the candidates have, 50x slower (see
+            # bench/search.py). Planning simple statements costs next to nothing.
+            connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
         )
         self.counter = StatementCounter()
         event.listen(self.engine.sync_engine, "before_cursor_execute", self.counter)

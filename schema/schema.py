@@ -7,14 +7,16 @@ module; they are merged here into the two roots.
 from __future__ import annotations
 
 import strawberry
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from resolvers.extensions import AccessLogWriter, ErrorMasking
 from schema.mutation import AccountMutation
 from schema.query import ProfileQuery
+from schema.search import SearchQuery
 from schema.types import Profile
 
-Query = merge_types("Query", (ProfileQuery,))
+Query = merge_types("Query", (ProfileQuery, SearchQuery))
 Mutation = merge_types("Mutation", (AccountMutation,))
 
 
@@ -27,5 +29,7 @@ schema = SuplinksSchema(
     query=Query,
     mutation=Mutation,
     types=[Profile],
-    extensions=[ErrorMasking, AccessLogWriter],
+    # Parsing and validating a query costs more than running a small one: both are
+    # cached (bounded LRU, shared across requests) by the query's text.
+    extensions=[ErrorMasking, AccessLogWriter, ParserCache, ValidationCache],
 )

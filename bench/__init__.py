@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` runs each module and prints its table."""
