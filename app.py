@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import secrets
 import signal
@@ -192,6 +193,10 @@ def _serve(settings: Settings, url: str, host: str, port: int, demo: bool) -> No
     if demo:
         asyncio.run(_seed(url))
     app = create_app(settings, Database(url))
+    # What exists now (modules, schema, policy) lives as long as the process: keep
+    # the collector from walking it on every full collection (measured under the
+    # search benchmark: 80 ms pauses, 14 ms once frozen).
+    gc.freeze()
     print(f"SUPLINKS serving GraphiQL at http://{host}:{port}/graphql", flush=True)
     # uvicorn re-raises SIGTERM after its shutdown, which would kill the process
     # before the embedded PostgreSQL is stopped at exit: exit normally instead.

@@ -60,7 +60,16 @@ class Database:
         # No pre-ping: it would add a round trip to every checkout; connections
         # are recycled instead, and a dead one fails its request once.
         self.engine: AsyncEngine = create_async_engine(
-            async_url(url), pool_size=pool_size, max_overflow=10, pool_recycle=1800
+            async_url(url),
+            pool_size=pool_size,
+            max_overflow=10,
+            pool_recycle=1800,
+            # Plan every execution for its own parameters. Prepared statements are
+            # reused per connection, and after five runs PostgreSQL may switch to a
+            # "generic" plan that ignores them: a search plan chosen for a rare skill
+            # then serves a skill half the candidates have, 50x slower (see
+            # bench/search.py). Planning simple statements costs next to nothing.
+            connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
         )
         # The same pool without BEGIN/ROLLBACK around each use: a single statement
         # is atomic on its own, and the round trips are most of a small query's cost.

@@ -3,6 +3,13 @@
 The result is raw booleans (and, for a partner ATS, the consented field
 names); ``resolvers.standing`` turns them into the policy's ``Relation``
 values. No decision is taken here.
+
+The SQL conditions are module-level fragments because search (``db/search.py``)
+applies the very same ones to its rows: "blocked" cannot mean one thing for
+``profile(id)`` and another for ``searchCandidates``. Each fragment names the
+owner's ``profile`` row by an alias given by the caller and the viewer by the
+``:viewer`` parameter, and each is NULL-free: true or false, never unknown (an
+unknown ``blocked`` would reach Polar as nil, which it refuses).
 """
 
 from __future__ import annotations
@@ -15,55 +22,89 @@ from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-# "Pending": a request still open as its viewer sees it. Past ``expires_at`` it
-# has expired (computed here, never swept; see docs/network.md). Declines are
-# silent: to its recruiter a declined request reads as pending until it would
-# have expired, so a decline and an expiry look the same to them.
-# "Blocked either way": a member block in either direction, a company block of
-# either side's current employer by the other, or "hide me from my current
-# employer" when both work for the same company.
-_FACTS_SQL = text(
-    """
-    WITH v AS (
-        SELECT p.member_id AS id, p.current_employer_id AS employer_id,
-               p.hide_from_current_employer AS hide
-        FROM profile p WHERE p.member_id = :viewer
+
+def viewer_edges(status: str) -> str:
+    """The members with whom the viewer has a contact edge in ``status``, either way."""
+    return (
+        f"SELECT candidate_id FROM contact WHERE status = '{status}' AND recruiter_id = :viewer "
+        "UNION ALL "
+        f"SELECT recruiter_id FROM contact WHERE status = '{status}' AND candidate_id = :viewer"
     )
+
+
+def contact_in_state(owner: str, status: str) -> str:
+    """A contact edge in ``status`` between the viewer and ``owner``.
+
+    ``IN`` over the viewer's own edges: PostgreSQL builds that set once per
+    statement and probes it per row.
+    """
+    return f"{owner}.member_id IN ({viewer_edges(status)})"
+
+
+def pending_request(owner: str) -> str:
+    """A request still open between the viewer and ``owner``, as the viewer sees it.
+
+    Past ``expires_at`` (the ``:now`` parameter) it has expired: computed on
+    read, never swept (docs/network.md). Declines are silent: to its recruiter
+    a declined request reads as pending until it would have expired.
+    """
+    return (
+        f"{owner}.member_id IN ("
+        "SELECT candidate_id FROM contact WHERE recruiter_id = :viewer"
+        " AND status IN ('PENDING', 'DECLINED') AND expires_at > :now "
+        "UNION ALL SELECT recruiter_id FROM contact WHERE candidate_id = :viewer"
+        " AND status = 'PENDING' AND expires_at > :now)"
+    )
+
+
+def block_clauses(owner: str) -> tuple[str, ...]:
+    """Each way the viewer and ``owner`` can be blocked; any one of them blocks.
+
+    1. ``owner`` is among the members blocked by the viewer, blocking the
+       viewer, or blocking the viewer's current employer;
+    2. the viewer blocks ``owner``'s current employer;
+    3. both work for the same company and either side hides from their
+       current employer.
+
+    1 and 2 test membership in sets that depend on the viewer only: PostgreSQL
+    builds each once per statement and probes it per row (a hashed subplan),
+    which keeps search's plan small and quick to find. 3 is an ``EXISTS`` over
+    the viewer's own row, so that search gets it as an anti-join with a row
+    estimate from the statistics.
+    """
+    o = owner
+    return (
+        f"{o}.member_id IN ("
+        "SELECT blocker_id FROM member_block WHERE blocked_id = :viewer "
+        "UNION ALL SELECT blocked_id FROM member_block WHERE blocker_id = :viewer "
+        "UNION ALL SELECT cb.blocker_id FROM company_block cb"
+        " JOIN profile vp ON vp.current_employer_id = cb.company_id"
+        " WHERE vp.member_id = :viewer)",
+        f"({o}.current_employer_id IS NOT NULL AND {o}.current_employer_id IN"
+        " (SELECT company_id FROM company_block WHERE blocker_id = :viewer))",
+        "EXISTS (SELECT 1 FROM profile vp"
+        f" WHERE vp.member_id = :viewer AND vp.member_id <> {o}.member_id"
+        f" AND vp.current_employer_id = {o}.current_employer_id"
+        f" AND ({o}.hide_from_current_employer OR vp.hide_from_current_employer))",
+    )
+
+
+def is_blocked(owner: str) -> str:
+    return "(" + " OR ".join(block_clauses(owner)) + ")"
+
+
+def not_blocked(owner: str) -> str:
+    """The negation as separate conjuncts (``NOT EXISTS`` becomes an anti-join)."""
+    return " AND ".join(f"NOT {clause}" for clause in block_clauses(owner))
+
+
+_FACTS_SQL = text(
+    f"""
     SELECT o.member_id AS owner_id,
-        EXISTS (
-            SELECT 1 FROM contact c
-            WHERE c.status = 'ACCEPTED'
-              AND ((c.recruiter_id = v.id AND c.candidate_id = o.member_id)
-                OR (c.candidate_id = v.id AND c.recruiter_id = o.member_id))
-        ) AS is_contact,
-        EXISTS (
-            SELECT 1 FROM contact c
-            WHERE c.expires_at > :now
-              AND ((c.recruiter_id = v.id AND c.candidate_id = o.member_id
-                    AND c.status IN ('PENDING', 'DECLINED'))
-                OR (c.candidate_id = v.id AND c.recruiter_id = o.member_id
-                    AND c.status = 'PENDING'))
-        ) AS has_pending_request,
-        COALESCE(
-            EXISTS (
-                SELECT 1 FROM member_block b
-                WHERE (b.blocker_id = o.member_id AND b.blocked_id = v.id)
-                   OR (b.blocker_id = v.id AND b.blocked_id = o.member_id)
-            )
-            OR EXISTS (
-                SELECT 1 FROM company_block cb
-                WHERE (cb.blocker_id = o.member_id AND cb.company_id = v.employer_id)
-                   OR (cb.blocker_id = v.id AND cb.company_id = o.current_employer_id)
-            )
-            OR (
-                o.member_id <> v.id
-                -- NULL when either has no employer: not the same company
-                AND COALESCE(o.current_employer_id = v.employer_id, false)
-                AND (o.hide_from_current_employer OR v.hide)
-            ),
-            false  -- a NULL employer on either side means "not the same company"
-        ) AS blocked
-    FROM profile o CROSS JOIN v
+        {contact_in_state("o", "ACCEPTED")} AS is_contact,
+        {pending_request("o")} AS has_pending_request,
+        {is_blocked("o")} AS blocked
+    FROM profile o
     WHERE o.member_id = ANY(:owners)
     """
 ).bindparams(

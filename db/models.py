@@ -43,7 +43,10 @@ class Company(SQLModel, table=True):
     size_band: str = Field(sa_column=Column(String(20), nullable=False))
     created_at: datetime | None = Field(default=None, sa_column=_now_column())
 
-    __table_args__ = (Index("ix_company_name_lower", text("lower(name) text_pattern_ops")),)
+    __table_args__ = (
+        Index("ix_company_name_lower", text("lower(name) text_pattern_ops")),
+        Index("ix_company_sector_lower", text("lower(sector)")),
+    )
 
 
 class Member(SQLModel, table=True):
@@ -120,6 +123,40 @@ class Profile(SQLModel, table=True):
         ),
     )
     updated_at: datetime | None = Field(default=None, sa_column=_now_column())
+
+    # Search (migration 0002): an index per filter, and per searched field a
+    # small partial index on the owner's explicit audience choice.
+    __table_args__ = (
+        Index("ix_profile_skills", "skills", postgresql_using="gin"),
+        Index("ix_profile_region_lower", text("lower(region)")),
+        Index("ix_profile_country_lower", text("lower(country)")),
+        Index("ix_profile_seniority", "seniority"),
+        Index("ix_profile_current_employer", "current_employer_id"),
+        Index("ix_profile_years", "years_of_experience"),
+        Index("ix_profile_open", "member_id", postgresql_where=text("open_to_opportunities")),
+        Index("ix_profile_headline_tsv", "headline_tsv", postgresql_using="gin"),
+        Index("ix_profile_summary_tsv", "summary_tsv", postgresql_using="gin"),
+        *(
+            Index(
+                f"ix_profile_audience_{snake}",
+                text(f"(audiences ->> '{field}')"),
+                postgresql_where=text(f"(audiences ->> '{field}') IS NOT NULL"),
+            )
+            for field, snake in (
+                ("skills", "skills"),
+                ("region", "region"),
+                ("country", "country"),
+                ("seniority", "seniority"),
+                ("currentEmployer", "current_employer"),
+                ("employerSector", "employer_sector"),
+                ("yearsOfExperience", "years_of_experience"),
+                ("experienceBand", "experience_band"),
+                ("openToOpportunities", "open_to_opportunities"),
+                ("headline", "headline"),
+                ("summary", "summary"),
+            )
+        ),
+    )
 
 
 class Experience(SQLModel, table=True):

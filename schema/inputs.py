@@ -74,6 +74,9 @@ class CandidateFilter:
     country: str | None = None
     seniority: list[Seniority] | None = None
     employer_sector: str | None = None
+    current_employer_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Matches only where the current employer is readable to you."
+    )
     min_years_of_experience: int | None = None
     open_to_opportunities: bool | None = None
     text: str | None = None

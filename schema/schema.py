@@ -7,6 +7,7 @@ module; they are merged here into the two roots.
 from __future__ import annotations
 
 import strawberry
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from resolvers.extensions import AccessLogWriter, CredentialGate, ErrorMasking
@@ -14,9 +15,10 @@ from schema.mutation import AccountMutation
 from schema.network import NetworkMutation
 from schema.partner import PartnerMutation, PartnerQuery
 from schema.query import ProfileQuery
+from schema.search import SearchQuery
 from schema.types import Profile
 
-Query = merge_types("Query", (ProfileQuery, PartnerQuery))
+Query = merge_types("Query", (ProfileQuery, SearchQuery, PartnerQuery))
 Mutation = merge_types("Mutation", (AccountMutation, NetworkMutation, PartnerMutation))
 
 
@@ -29,5 +31,8 @@ schema = SuplinksSchema(
     query=Query,
     mutation=Mutation,
     types=[Profile],
-    extensions=[ErrorMasking, CredentialGate, AccessLogWriter],
+    # Parsing and validating a query costs more than running a small one: both are
+    # cached (bounded LRU, shared across requests) by the query's text.
+    # CredentialGate comes after ValidationCache, which sets the validation errors.
+    extensions=[ErrorMasking, ParserCache, ValidationCache, CredentialGate, AccessLogWriter],
 )

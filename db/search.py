@@ -1,0 +1,299 @@
+"""Candidate search: rows, filters, order and one page, in one SQL statement.
+
+Nothing here decides privacy. The caller (``resolvers.search``) hands over an
+``Access`` built from the policy's answers: the relationship tiers a visible
+candidate can be in (an accepted contact of the viewer, or not), and for each
+tier and field the audiences the viewer may read. This module only turns that
+into SQL:
+
+- one branch per tier, ``UNION ALL``-ed: a row is in exactly one tier, and
+  inside its branch "may read F" is a plain ``audience of F IN (...)`` test,
+  so every clause on a field F is ``<F matches> AND <F readable in this tier>``;
+- the effective audience of F is the owner's choice, else the default;
+- ranking and the page boundary use only what the branch may read.
+
+Rows are the same ``profile_query`` rows that ``Profile`` objects are built
+from, plus the facts the page needs (``is_contact``, ``has_pending_request``),
+so that the resolver can prime its loaders and build the page with no more SQL.
+When no clause depends on the tier (no filter), both tiers share one branch.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    Select,
+    String,
+    TextClause,
+    bindparam,
+    false,
+    select,
+    text,
+    true,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, REAL, UUID
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db.facts import contact_in_state, not_blocked, pending_request, viewer_edges
+from db.profiles import profile_query
+
+# The owner's profile row is the table ``profile`` in ``profile_query``; its
+# current employer is the alias ``employer``.
+IS_CONTACT = contact_in_state("profile", "ACCEPTED")
+_QUERY = "websearch_to_tsquery('english', :text)"
+_NAME = re.compile(r"^[A-Za-z.]+$")
+
+
+@dataclass(frozen=True)
+class Tier:
+    """Candidates in one relationship to the viewer, and what the viewer may read of them."""
+
+    contact: bool  # accepted contacts of the viewer, or everyone else
+    readable: tuple[tuple[str, frozenset[str]], ...]  # field -> audiences readable here
+
+    def audiences(self, name: str) -> frozenset[str]:
+        return dict(self.readable)[name]
+
+
+@dataclass(frozen=True)
+class Access:
+    """The tiers of candidates the viewer may see (absent tier: none of those rows)."""
+
+    defaults: tuple[tuple[str, str], ...]  # field -> audience where the owner chose none
+    tiers: tuple[Tier, ...]
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """A normalized filter; None or empty means "no clause"."""
+
+    skills: tuple[str, ...] = ()  # lower-cased, all of
+    region: str | None = None
+    country: str | None = None
+    seniority: tuple[str, ...] = ()  # any of
+    employer_sector: str | None = None
+    employer_id: uuid.UUID | None = None
+    min_years: int | None = None  # exact years, where yearsOfExperience is readable
+    band_floor: int | None = None  # years from which the experience band alone proves min_years
+    open_to_opportunities: bool | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class After:
+    """Where the previous page ended: the last row's sort key."""
+
+    member_id: uuid.UUID
+    rank: float | None = None  # present when the search has text
+
+
+def readable(access: Access, tier: Tier, name: str) -> str:
+    """SQL: the row's effective audience of ``name`` is one this tier may read.
+
+    Equal to ``coalesce(audiences ->> name, default) IN (...)``, but written on
+    the bare ``audiences ->> name``, whose statistics (migration 0002) give
+    the planner true row counts whatever the default is.
+    """
+    assert _NAME.match(name), name
+    audiences = tier.audiences(name)
+    if not audiences:
+        return "false"
+    chosen = f"(profile.audiences ->> '{name}')"
+    values = ", ".join(f"'{a}'" for a in sorted(audiences))
+    if dict(access.defaults)[name] in audiences:
+        return f"({chosen} IN ({values}) OR {chosen} IS NULL)"
+    return f"{chosen} IN ({values})"
+
+
+def _clauses(access: Access, tier: Tier, shape: frozenset[str]) -> list[str]:
+    """One SQL clause per criterion present; each requires its field to be readable."""
+
+    def r(name: str) -> str:
+        return readable(access, tier, name)
+
+    out = []
+    if "skills" in shape:
+        out.append(f"profile.skills @> CAST(:skills AS varchar[]) AND {r('skills')}")
+    if "region" in shape:
+        out.append(f"lower(profile.region) = lower(:region) AND {r('region')}")
+    if "country" in shape:
+        out.append(f"lower(profile.country) = lower(:country) AND {r('country')}")
+    if "seniority" in shape:
+        out.append(f"profile.seniority = ANY(:seniority) AND {r('seniority')}")
+    if "employer_sector" in shape:
+        out.append(f"lower(employer.sector) = lower(:employer_sector) AND {r('employerSector')}")
+    if "employer_id" in shape:
+        out.append(f"profile.current_employer_id = :employer_id AND {r('currentEmployer')}")
+    if "min_years" in shape:
+        years = f"({r('yearsOfExperience')} AND profile.years_of_experience >= :min_years)"
+        if "band_floor" in shape:
+            band = f"({r('experienceBand')} AND profile.years_of_experience >= :band_floor)"
+            years = f"({years} OR {band})"
+        out.append(years)
+    if "open_to_opportunities" in shape:
+        out.append(
+            f"profile.open_to_opportunities = :open_to_opportunities AND {r('openToOpportunities')}"
+        )
+    if "text" in shape:
+        out.append(
+            f"(({r('headline')} AND profile.headline_tsv @@ {_QUERY})"
+            f" OR ({r('summary')} AND profile.summary_tsv @@ {_QUERY}))"
+        )
+    return [f"({clause})" for clause in out]
+
+
+def rank_expression(access: Access, tier: Tier) -> str:
+    """Relevance from readable fields only: the sum of each readable field's ``ts_rank``."""
+    return (
+        f"(CASE WHEN {readable(access, tier, 'headline')}"
+        f" THEN ts_rank(profile.headline_tsv, {_QUERY}) ELSE 0 END"
+        f" + CASE WHEN {readable(access, tier, 'summary')}"
+        f" THEN ts_rank(profile.summary_tsv, {_QUERY}) ELSE 0 END)"
+    )
+
+
+_TYPES = {
+    "viewer": UUID(as_uuid=True),
+    "skills": ARRAY(String()),
+    "seniority": ARRAY(String()),
+    "employer_id": UUID(as_uuid=True),
+    "min_years": Integer(),
+    "band_floor": Integer(),
+    "open_to_opportunities": Boolean(),
+    "after_id": UUID(as_uuid=True),
+    "after_rank": REAL(),
+}
+
+
+def _sql(fragment: str) -> TextClause:
+    """A SQL fragment with its parameters typed (``::type`` casts are not parameters)."""
+    names = set(re.findall(r"(?<!:):([a-z_]+)", fragment))
+    return text(fragment).bindparams(*(bindparam(n, type_=_TYPES.get(n)) for n in names))
+
+
+# Which rows a tier holds. The contacts' branch starts from the viewer's (few)
+# accepted contacts; the other one probes that set for each row.
+_TIER_ROWS = {
+    True: f"profile.member_id = ANY(ARRAY({viewer_edges('ACCEPTED')}))",
+    False: f"NOT {IS_CONTACT}",
+}
+
+
+def _tier_conditions(
+    access: Access, tier: Tier, shape: frozenset[str], paged: bool
+) -> tuple[tuple[str, ...], str]:
+    """What a row of this tier must satisfy (clauses, page boundary), and its rank."""
+    rank = rank_expression(access, tier) if "text" in shape else "NULL::real"
+    where = _clauses(access, tier, shape)
+    if paged:
+        where.append(
+            f"({rank} < :after_rank OR ({rank} = :after_rank AND profile.member_id > :after_id))"
+            if "text" in shape
+            else "profile.member_id > :after_id"
+        )
+    return tuple(where), rank
+
+
+def _branch(
+    where: tuple[str, ...], rank: str, contact: bool | None, shape: frozenset[str]
+) -> Select:
+    """The best rows of one tier (``contact``), or of all of them (None), on their own."""
+    tier_rows = () if contact is None else (_TIER_ROWS[contact],)
+    conditions = [
+        "member.kind = 'CANDIDATE'",
+        "profile.contactable",
+        "profile.member_id <> :viewer",
+        not_blocked("profile"),
+        *tier_rows,
+        *where,
+    ]
+    order = f"{rank} DESC, profile.member_id" if "text" in shape else "profile.member_id"
+    is_contact = _sql(IS_CONTACT) if contact is None else (true() if contact else false())
+    return (
+        profile_query()
+        .add_columns(
+            type_coerce(is_contact, Boolean()).label("is_contact"),
+            type_coerce(_sql(rank), REAL()).label("rank"),
+        )
+        .where(_sql(" AND ".join(conditions)))
+        .order_by(_sql(order))
+        .limit(bindparam("limit", type_=Integer()))
+    )
+
+
+@lru_cache(maxsize=1024)
+def _statement(access: Access, shape: frozenset[str], paged: bool) -> Select | None:
+    """One statement per shape of search: which criteria, first page or not."""
+    tiers = {tier.contact: _tier_conditions(access, tier, shape, paged) for tier in access.tiers}
+    if not tiers:
+        return None
+    if set(tiers) == {True, False} and len(set(tiers.values())) == 1:
+        # Both tiers ask the same of their rows (no clause reads a field): one branch.
+        branches = [_branch(*tiers[True], None, shape)]
+    else:
+        branches = [
+            _branch(where, rank, contact, shape) for contact, (where, rank) in tiers.items()
+        ]
+    hits = (branches[0] if len(branches) == 1 else union_all(*branches)).subquery("hits")
+    order = (hits.c.rank.desc(), hits.c.member_id) if "text" in shape else (hits.c.member_id,)
+    pending = type_coerce(_sql(pending_request("hits")), Boolean())
+    return (
+        select(hits, pending.label("has_pending_request"))
+        .order_by(*order)
+        .limit(bindparam("limit", type_=Integer()))
+    )
+
+
+def statement_for(
+    viewer_id: uuid.UUID,
+    access: Access,
+    criteria: Criteria,
+    after: After | None,
+    limit: int,
+    now: datetime | None = None,
+) -> tuple[Select, dict] | None:
+    """The statement of this search and its parameters (None: the viewer may see no one)."""
+    values = {
+        f.name: getattr(criteria, f.name)
+        for f in fields(criteria)
+        if getattr(criteria, f.name) not in (None, ())
+    }
+    statement = _statement(access, frozenset(values), after is not None)
+    if statement is None:
+        return None
+    params = {**values, "viewer": viewer_id, "limit": limit, "now": now or datetime.now(UTC)}
+    for name in ("skills", "seniority"):
+        if name in params:
+            params[name] = list(params[name])
+    if after is not None:
+        params["after_id"] = after.member_id
+        if "text" in values:
+            params["after_rank"] = after.rank
+    return statement, params
+
+
+async def search_candidates(
+    conn: AsyncConnection,
+    viewer_id: uuid.UUID,
+    access: Access,
+    criteria: Criteria,
+    after: After | None,
+    limit: int,
+    now: datetime | None = None,
+) -> list[Mapping]:
+    """Up to ``limit`` candidate rows after ``after``, best first; one statement."""
+    prepared = statement_for(viewer_id, access, criteria, after, limit, now)
+    if prepared is None:
+        return []
+    result = await conn.execute(*prepared)
+    return list(result.mappings())

@@ -1,0 +1,238 @@
+"""``searchCandidates``: recruiter search that never leaks a hidden field.
+
+DESIGN.md rule 4: filtering and sorting are reads. The SQL that filters is
+generated from the policy's own answers: the rows search can return are
+candidates who do not block the viewer, so they stand to the viewer in one of
+two tiers, accepted contact or not. For each tier we build the policy's
+``Relation`` exactly as ``view_profiles`` will (``relation_for``), and ask the
+authorizer which audiences of each filtered field it may read; ``db.search``
+turns those sets into per-row conditions. One statement returns the page's
+rows with their facts; the loaders are primed with them, so building the
+``Profile`` objects through ``view_profiles`` (the one path that decides
+fields) costs no further query.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import struct
+import uuid
+from functools import lru_cache
+
+from db import search as search_db
+from db.facts import RawFacts
+from policies.authorizer import Authorizer
+from policies.facts import Relation
+from policies.fields import CANDIDATE_DEFAULTS
+from resolvers import ids
+from resolvers.context import Context, Identity
+from resolvers.errors import ApiError, forbidden
+from resolvers.profile_view import experience_band, view_profiles
+from resolvers.standing import relation_for
+from schema import types as t
+from schema.inputs import CandidateFilter
+
+MAX_FIRST = 100
+MAX_TEXT = 200
+MAX_SKILLS = 50
+
+# Every field a search clause or the ranking reads.
+SEARCH_FIELDS = (
+    "skills",
+    "region",
+    "country",
+    "seniority",
+    "currentEmployer",
+    "employerSector",
+    "yearsOfExperience",
+    "experienceBand",
+    "openToOpportunities",
+    "headline",
+    "summary",
+)
+
+
+def bad_input(message: str, field: str) -> ApiError:
+    return ApiError("BAD_USER_INPUT", message, field=field)
+
+
+def require_recruiter(ctx: Context) -> Identity:
+    """Verified recruiters only: anonymous -> UNAUTHENTICATED, any other viewer -> FORBIDDEN."""
+    identity = ctx.identity
+    if not identity.is_member and not identity.is_partner:
+        ctx.require_member()  # raises UNAUTHENTICATED, saying so if a token was rejected
+    if not identity.is_recruiter:
+        raise forbidden("Only verified recruiters can search candidates.")
+    return identity
+
+
+def tier_relations(identity: Identity) -> dict[bool, Relation]:
+    """How this viewer stands to a candidate who does not block them: contact or not."""
+    owner = {"member_id": None, "kind": "CANDIDATE", "confidential_search": False}
+    return {
+        contact: relation_for(
+            identity, owner, RawFacts(is_contact=contact, has_pending_request=False, blocked=False)
+        )
+        for contact in (False, True)
+    }
+
+
+def access_for(authorizer: Authorizer, identity: Identity) -> search_db.Access:
+    rels = tier_relations(identity)
+    return _access(authorizer, rels[False], rels[True])
+
+
+@lru_cache(maxsize=64)
+def _access(authorizer: Authorizer, plain: Relation, contact: Relation) -> search_db.Access:
+    """The policy's answers for both tiers, asked once per distinct pair of relations.
+
+    A tier the viewer may not see contributes no rows at all; in a tier they
+    may see, a field is readable under exactly the audiences the policy lists.
+    """
+    tiers = tuple(
+        search_db.Tier(
+            contact=is_contact,
+            readable=tuple(
+                (name, frozenset(a.value for a in authorizer.readable_audiences(rel, name)))
+                for name in SEARCH_FIELDS
+            ),
+        )
+        for is_contact, rel in ((False, plain), (True, contact))
+        if authorizer.can_see(rel)
+    )
+    defaults = tuple((name, CANDIDATE_DEFAULTS[name].value) for name in SEARCH_FIELDS)
+    return search_db.Access(defaults=defaults, tiers=tiers)
+
+
+def band_floor(min_years: int) -> int | None:
+    """The smallest number of years whose experience band alone proves ``>= min_years``.
+
+    A band's lower bound is at least ``min_years`` exactly when the years reach
+    the first band boundary at or above it; found by walking ``experience_band``
+    itself so the two cannot disagree. None: no band proves it.
+    """
+    start = max(min_years, 0)
+    for years in range(start, 101):
+        if years == 0 or experience_band(years) != experience_band(years - 1):
+            return years
+    return None
+
+
+def _text(value: str | None, field: str) -> str | None:
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if len(value) > MAX_TEXT:
+        raise bad_input(f"{field} must be at most {MAX_TEXT} characters.", field)
+    if "\x00" in value:  # PostgreSQL text cannot hold it
+        raise bad_input(f"{field} must not contain NUL characters.", field)
+    return value
+
+
+def criteria(raw: CandidateFilter | None) -> search_db.Criteria:
+    """The filter, normalized as profiles store their values; blank parts are no clause."""
+    if raw is None:
+        return search_db.Criteria()
+    skills: list[str] = []
+    for skill in raw.skills or []:
+        clean = (_text(skill, "skills") or "").lower()
+        if clean and clean not in skills:
+            skills.append(clean)
+    if len(skills) > MAX_SKILLS:
+        raise bad_input(f"At most {MAX_SKILLS} skills.", "skills")
+    employer_id = None
+    if raw.current_employer_id is not None:
+        employer_id = ids.decode(ids.COMPANY, raw.current_employer_id)
+        if employer_id is None:
+            raise bad_input("currentEmployerId is not a company id.", "currentEmployerId")
+    min_years = raw.min_years_of_experience
+    return search_db.Criteria(
+        skills=tuple(skills),
+        region=_text(raw.region, "region"),
+        country=_text(raw.country, "country"),
+        seniority=tuple(sorted({s.value for s in raw.seniority or []})),
+        employer_sector=_text(raw.employer_sector, "employerSector"),
+        employer_id=employer_id,
+        min_years=min_years,
+        band_floor=band_floor(min_years) if min_years is not None else None,
+        open_to_opportunities=raw.open_to_opportunities,
+        text=_text(raw.text, "text"),
+    )
+
+
+# --- cursors: the last row's sort key, opaque to clients ---------------------
+
+_KEY, _RANKED = b"k", b"r"
+
+
+def encode_cursor(member_id: uuid.UUID, rank: float | None) -> str:
+    """The row's sort key: its member id, after its relevance when the search has text.
+
+    Nothing in it is news to the client: the id is the profile's, and the
+    relevance comes from words the client may read.
+    """
+    head = _KEY if rank is None else _RANKED + struct.pack(">f", rank)
+    return base64.urlsafe_b64encode(head + member_id.bytes).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str | None, ranked: bool) -> search_db.After | None:
+    """The position after which to continue, for a search with (or without) text."""
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4))
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        raw = b""
+    if ranked and len(raw) == 21 and raw[:1] == _RANKED:
+        (rank,) = struct.unpack(">f", raw[1:5])
+        if rank == rank:  # not NaN
+            return search_db.After(member_id=uuid.UUID(bytes=raw[5:]), rank=rank)
+    if not ranked and len(raw) == 17 and raw[:1] == _KEY:
+        return search_db.After(member_id=uuid.UUID(bytes=raw[1:]))
+    raise bad_input("after is not a cursor of this search.", "after")
+
+
+# --- the query ---------------------------------------------------------------
+
+
+async def search_candidates(
+    ctx: Context, tree: dict, raw_filter: CandidateFilter | None, first: int, after: str | None
+) -> t.ProfileConnection:
+    identity = require_recruiter(ctx)
+    if first < 0:
+        raise bad_input("first must not be negative.", "first")
+    first = min(first, MAX_FIRST)
+    wanted = criteria(raw_filter)
+    position = decode_cursor(after, ranked=wanted.text is not None)
+    access = access_for(ctx.authorizer, identity)
+    async with ctx.db.read() as conn:
+        rows = await search_db.search_candidates(
+            conn, identity.member_id, access, wanted, position, first + 1, ctx.now()
+        )
+    page = rows[:first]
+    ctx.profiles.prime_many({r["member_id"]: r for r in page})
+    ctx.facts.prime_many(
+        {
+            r["member_id"]: RawFacts(
+                is_contact=r["is_contact"],
+                has_pending_request=r["has_pending_request"],
+                blocked=False,  # the statement returns no blocked row
+            )
+            for r in page
+        }
+    )
+    node_tree = tree.get("edges", {}).get("node", {})
+    profiles = await view_profiles(ctx, [r["member_id"] for r in page], node_tree)
+    edges = [
+        t.ProfileEdge(node=profile, cursor=encode_cursor(row["member_id"], row["rank"]))
+        for row, profile in zip(page, profiles, strict=True)
+        if profile is not None  # defence in depth: the statement returns visible rows only
+    ]
+    return t.ProfileConnection(
+        edges=edges,
+        page_info=t.PageInfo(
+            has_next_page=len(rows) > first,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
