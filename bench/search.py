@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import os
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -240,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     data_dir = Path(tempfile.mkdtemp(prefix="suplinks-bench-search-"))
+    # Registered first, so it runs last: after the embedded server has stopped.
+    atexit.register(shutil.rmtree, data_dir, True)
     external = os.environ.get("DATABASE_URL")
     if external:
         asyncio.run(_recreate(external, BENCH_DATABASE))

@@ -37,8 +37,9 @@ from db.models import AuthSession, Company, CompanyBlock, Contact, Member, Membe
 from db.models import metadata as tables
 from policies.authorizer import get_authorizer
 from policies.facts import Relation
-from policies.fields import Audience, effective_audiences
+from policies.fields import effective_audiences
 from resolvers import ids
+from resolvers.profile_view import experience_band
 from resolvers.security import TokenClaims, issue_token
 from tests.search_world import SEARCH, contact_row
 
@@ -50,7 +51,6 @@ REGIONS = ("Bretagne", "Alsace")
 COUNTRIES = ("France", "Spain")
 SENIORITIES = ("JUNIOR", "SENIOR", "LEAD")
 WORDS = ("python", "python", "engineer", "cloud", "pythonic", "the")  # "the": a stop word
-AUDIENCES = tuple(a.value for a in Audience)
 # The fields a clause, the ranking or the checked output reads...
 READ_FIELDS = (
     "skills",
@@ -162,8 +162,8 @@ def worlds(draw) -> World:
     )
 
 
-# One to three clauses (most worlds then have matches), with values near the edges:
-# band boundaries for years, case and blanks for text, stop words and operators.
+# Values near the edges: band boundaries for years, case and blanks for text,
+# stop words, negation and OR in text.
 CLAUSES = {
     "skills": st.lists(st.sampled_from((*SKILLS, "GO", " ")), min_size=1, max_size=2),
     "region": st.sampled_from((*REGIONS, "bretagne", " ")),
@@ -229,8 +229,6 @@ def facts_of(world: World, p: Person) -> Facts:
 
 def band_floor(years: int) -> int:
     """The lower bound of the experience band shown for ``years`` (e.g. "10-20" -> 10)."""
-    from resolvers.profile_view import experience_band
-
     return int(experience_band(years).split("-")[0].rstrip("+"))
 
 
@@ -557,7 +555,7 @@ async def test_search_returns_exactly_what_the_policy_allows(db, http, settings)
 
     await asyncio.to_thread(check)
     assert harness.worlds >= WORLDS
-    # The test is only as strong as its worlds: most must match someone, some must rank.
-    print("STATS", harness.worlds, harness.matched, harness.ranked)
-    assert harness.matched >= WORLDS // 2, harness.matched
-    assert harness.ranked >= WORLDS // 20, harness.ranked
+    # The test is only as strong as its worlds: many searches must match someone (one in
+    # four on average; about one in two in practice), and some must rank several.
+    assert harness.matched >= WORLDS, harness.matched
+    assert harness.ranked >= WORLDS // 10, harness.ranked
