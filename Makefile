@@ -25,6 +25,7 @@ assets: install  ## GraphiQL's scripts and styles, served by the app itself
 
 bench: install  ## privacy and search benchmarks (prints tables of ratios)
 	$(BIN)/python -m bench.privacy
+	$(BIN)/python -m bench.search
 
 schema: install  ## regenerate schema.graphql from the code
 	$(BIN)/strawberry export-schema schema.schema:schema --output schema.graphql

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db.facts import RawFacts, fact_columns, facts_of
 from db.models import Company, Experience, Member, Profile
 
 company = Company.__table__
@@ -44,6 +46,20 @@ async def load_profiles(conn: AsyncConnection, member_ids: list[uuid.UUID]) -> d
     """Live members' profiles by id, in one query; deleted or unknown ids are absent."""
     result = await conn.execute(profile_query().where(profile.c.member_id.in_(member_ids)))
     return {row["member_id"]: row for row in result.mappings()}
+
+
+async def load_profiles_seen_by(
+    conn: AsyncConnection, viewer_id: uuid.UUID, member_ids: list[uuid.UUID], now: datetime
+) -> tuple[dict, dict[uuid.UUID, RawFacts]]:
+    """Live members' profiles and the viewer's facts towards each, in one statement."""
+    result = await conn.execute(
+        profile_query()
+        .add_columns(*fact_columns("profile"))
+        .where(profile.c.member_id.in_(member_ids)),
+        {"viewer": viewer_id, "now": now},
+    )
+    rows = {row["member_id"]: row for row in result.mappings()}
+    return rows, {member_id: facts_of(row) for member_id, row in rows.items()}
 
 
 async def member_by_handle(conn: AsyncConnection, handle: str) -> uuid.UUID | None:

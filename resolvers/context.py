@@ -106,9 +106,19 @@ class Context:
 
     @property
     def profiles(self) -> DataLoader:
+        """Profile rows; for a member viewer, with their facts in the same statement
+        (the facts loader is primed with them, so it sends nothing more)."""
+
         async def load(ids: list[uuid.UUID]):
+            identity = self.identity
             async with self.db.read() as conn:
-                rows = await profiles_db.load_profiles(conn, list(ids))
+                if identity.member_id is not None:
+                    rows, facts = await profiles_db.load_profiles_seen_by(
+                        conn, identity.member_id, list(ids), self.now()
+                    )
+                    self.facts.prime_many(facts)
+                else:
+                    rows = await profiles_db.load_profiles(conn, list(ids))
             return [rows.get(i) for i in ids]
 
         return self.loader("profiles", load)
