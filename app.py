@@ -15,6 +15,7 @@ import secrets
 import signal
 import sys
 
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
@@ -73,6 +74,10 @@ class SuplinksGraphQL(GraphQL):
             response=response,
             request_id=request.scope.get("state", {}).get("request_id", ""),
         )
+
+    def encode_json(self, data: object) -> bytes:
+        """orjson: a page of 50 profiles serialises several times faster than with json."""
+        return orjson.dumps(data)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         if missing_assets():
