@@ -27,11 +27,6 @@ async def company_by_id(conn: AsyncConnection, company_id: uuid.UUID):
     return result.mappings().first()
 
 
-async def companies_by_ids(conn: AsyncConnection, ids: list[uuid.UUID]) -> dict:
-    result = await conn.execute(select(company).where(company.c.id.in_(ids)))
-    return {row["id"]: row for row in result.mappings()}
-
-
 async def insert_company(
     conn: AsyncConnection, *, name: str, domain: str, sector: str, size_band: str
 ):

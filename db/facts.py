@@ -18,9 +18,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, DateTime, Label, bindparam, text, type_coerce
+from sqlalchemy import Boolean, DateTime, Label, bindparam, select, text, type_coerce
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from db.models import Profile
 
 
 def viewer_edges(status: str) -> str:
@@ -123,22 +125,6 @@ def facts_of(row) -> RawFacts:
     return RawFacts(row["is_contact"], row["has_pending_request"], row["blocked"])
 
 
-_FACTS_SQL = text(
-    f"""
-    SELECT o.member_id AS owner_id,
-        {contact_in_state("o", "ACCEPTED")} AS is_contact,
-        {pending_request("o")} AS has_pending_request,
-        {is_blocked("o")} AS blocked
-    FROM profile o
-    WHERE o.member_id = ANY(:owners)
-    """
-).bindparams(
-    bindparam("viewer", type_=UUID(as_uuid=True)),
-    bindparam("now", type_=DateTime(timezone=True)),
-    bindparam("owners", type_=ARRAY(UUID(as_uuid=True))),
-)
-
-
 # A partner ATS stands for its company. Towards a candidate it has one fact of
 # its own, consent: an accepted contact with one of the company's recruiters
 # that the candidate shared with the ATS, under a receipt not withdrawn, and the
@@ -196,12 +182,14 @@ async def load_facts(
     now: datetime | None = None,
 ) -> dict[uuid.UUID, RawFacts]:
     """Facts at ``now`` (the request's clock; the wall clock when not given)."""
-    params = {"viewer": viewer_id, "owners": owner_ids, "now": now or datetime.now(UTC)}
-    result = await conn.execute(_FACTS_SQL, params)
-    return {
-        row.owner_id: RawFacts(row.is_contact, row.has_pending_request, row.blocked)
-        for row in result
-    }
+    profile = Profile.__table__
+    result = await conn.execute(
+        select(profile.c.member_id, *fact_columns("profile")).where(
+            profile.c.member_id.in_(owner_ids)
+        ),
+        {"viewer": viewer_id, "now": now or datetime.now(UTC)},
+    )
+    return {row["member_id"]: facts_of(row) for row in result.mappings()}
 
 
 async def load_partner_facts(

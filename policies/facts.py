@@ -48,7 +48,3 @@ class EdgeRelation(NamedTuple):
 
 class EdgeField(NamedTuple):
     name: str
-
-
-ANONYMOUS = Relation()
-SELF = Relation(is_self=True, is_member=True)

@@ -20,8 +20,10 @@ async def _request_payload(info: strawberry.Info, outcome) -> ContactRequestPayl
     return ContactRequestPayload(request=request)
 
 
-def _block_payload(outcome) -> BlockPayload:
-    _, errors = outcome
+async def _block(info: strawberry.Info, action, target: str) -> BlockPayload:
+    """Run a block or unblock of ``target`` in one transaction."""
+    ctx = info.context
+    _, errors = await run(ctx, lambda conn: action(ctx, conn, target))
     return BlockPayload(ok=not errors, user_errors=errors)
 
 
@@ -92,38 +94,26 @@ class NetworkMutation:
 
     @strawberry.mutation(description="We stop seeing each other; what is open between us ends.")
     async def block_member(self, info: strawberry.Info, profile_id: strawberry.ID) -> BlockPayload:
-        ctx = info.context
-        return _block_payload(
-            await run(ctx, lambda conn: network.block_member(ctx, conn, profile_id))
-        )
+        return await _block(info, network.block_member, profile_id)
 
     @strawberry.mutation
     async def unblock_member(
         self, info: strawberry.Info, profile_id: strawberry.ID
     ) -> BlockPayload:
-        ctx = info.context
-        return _block_payload(
-            await run(ctx, lambda conn: network.unblock_member(ctx, conn, profile_id))
-        )
+        return await _block(info, network.unblock_member, profile_id)
 
     @strawberry.mutation(
         description="Every member whose current employer is this company (now or later) "
         "and I stop seeing each other."
     )
     async def block_company(self, info: strawberry.Info, company_id: strawberry.ID) -> BlockPayload:
-        ctx = info.context
-        return _block_payload(
-            await run(ctx, lambda conn: network.block_company(ctx, conn, company_id))
-        )
+        return await _block(info, network.block_company, company_id)
 
     @strawberry.mutation
     async def unblock_company(
         self, info: strawberry.Info, company_id: strawberry.ID
     ) -> BlockPayload:
-        ctx = info.context
-        return _block_payload(
-            await run(ctx, lambda conn: network.unblock_company(ctx, conn, company_id))
-        )
+        return await _block(info, network.unblock_company, company_id)
 
     @strawberry.mutation(description="On by default: my current employer's members don't see me.")
     async def set_hide_from_current_employer(
