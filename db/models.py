@@ -68,6 +68,15 @@ class Member(SQLModel, table=True):
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
 
+    # Search (migration 0003): the few members it never returns, probed per row.
+    __table_args__ = (
+        Index(
+            "ix_member_not_searchable",
+            "id",
+            postgresql_where=text("kind <> 'CANDIDATE' OR deleted_at IS NOT NULL"),
+        ),
+    )
+
 
 class Profile(SQLModel, table=True):
     """Every attribute of the contract's ``Profile``; ``audiences`` says who reads which."""
@@ -128,8 +137,8 @@ class Profile(SQLModel, table=True):
     # small partial index on the owner's explicit audience choice.
     __table_args__ = (
         Index("ix_profile_skills", "skills", postgresql_using="gin"),
-        Index("ix_profile_region_lower", text("lower(region)")),
-        Index("ix_profile_country_lower", text("lower(country)")),
+        Index("ix_profile_region_lower", text("lower(region)"), "member_id"),
+        Index("ix_profile_country_lower", text("lower(country)"), "member_id"),
         Index("ix_profile_seniority", "seniority"),
         Index("ix_profile_current_employer", "current_employer_id"),
         Index("ix_profile_years", "years_of_experience"),

@@ -12,10 +12,14 @@ into SQL:
 - the effective audience of F is the owner's choice, else the default;
 - ranking and the page boundary use only what the branch may read.
 
-Rows are the same ``profile_query`` rows that ``Profile`` objects are built
-from, plus the facts the page needs (``is_contact``, ``has_pending_request``),
-so that the resolver can prime its loaders and build the page with no more SQL.
-When no clause depends on the tier (no filter), both tiers share one branch.
+The branches filter and sort narrow keys (member id, tier, relevance) over
+``profile`` alone: a common word matches thousands of rows, and carrying
+whole rows, or joining ``member`` for each, through that sort is what made a
+search slow. Only the page's keys are then joined to the same
+``profile_query`` rows that ``Profile`` objects are built from, with the
+facts the page needs (``is_contact``, ``has_pending_request``), so that the
+resolver can prime its loaders and build the page with no more SQL. When no
+clause depends on the tier (no filter), both tiers share one branch.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, REAL, UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.facts import contact_in_state, not_blocked, pending_request, viewer_edges
+from db.models import Company, Profile
 from db.profiles import profile_query
 
 # The owner's profile row is the table ``profile`` in ``profile_query``; its
@@ -52,6 +57,8 @@ from db.profiles import profile_query
 IS_CONTACT = contact_in_state("profile", "ACCEPTED")
 _QUERY = "websearch_to_tsquery('english', :text)"
 _NAME = re.compile(r"^[A-Za-z.]+$")
+profile = Profile.__table__
+_employer = Company.__table__.alias("employer")
 
 
 @dataclass(frozen=True)
@@ -204,13 +211,26 @@ def _tier_conditions(
     return tuple(where), rank
 
 
+# Members search never returns: recruiters (and any deleted member). A small
+# set (a partial index holds it, migration 0003), built once per statement and
+# probed per row, so the filtering needs no join with ``member``.
+NOT_SEARCHABLE = (
+    "profile.member_id NOT IN (SELECT id FROM member"
+    " WHERE kind <> 'CANDIDATE' OR deleted_at IS NOT NULL)"
+)
+
+
 def _branch(
     where: tuple[str, ...], rank: str, contact: bool | None, shape: frozenset[str]
 ) -> Select:
-    """The best rows of one tier (``contact``), or of all of them (None), on their own."""
+    """The best keys of one tier (``contact``), or of all of them (None), on their own.
+
+    Only the sort key travels: the rows are narrow while the statement filters
+    and sorts every match, and the page's full rows are joined afterwards.
+    """
     tier_rows = () if contact is None else (_TIER_ROWS[contact],)
     conditions = [
-        "member.kind = 'CANDIDATE'",
+        NOT_SEARCHABLE,
         "profile.contactable",
         "profile.member_id <> :viewer",
         not_blocked("profile"),
@@ -219,12 +239,16 @@ def _branch(
     ]
     order = f"{rank} DESC, profile.member_id" if "text" in shape else "profile.member_id"
     is_contact = _sql(IS_CONTACT) if contact is None else (true() if contact else false())
+    source = profile
+    if "employer_sector" in shape:
+        source = profile.outerjoin(_employer, _employer.c.id == profile.c.current_employer_id)
     return (
-        profile_query()
-        .add_columns(
+        select(
+            profile.c.member_id,
             type_coerce(is_contact, Boolean()).label("is_contact"),
             type_coerce(_sql(rank), REAL()).label("rank"),
         )
+        .select_from(source)
         .where(_sql(" AND ".join(conditions)))
         .order_by(_sql(order))
         .limit(bindparam("limit", type_=Integer()))
@@ -244,14 +268,26 @@ def _statement(access: Access, shape: frozenset[str], paged: bool) -> Select | N
         branches = [
             _branch(where, rank, contact, shape) for contact, (where, rank) in tiers.items()
         ]
-    hits = (branches[0] if len(branches) == 1 else union_all(*branches)).subquery("hits")
-    order = (hits.c.rank.desc(), hits.c.member_id) if "text" in shape else (hits.c.member_id,)
-    pending = type_coerce(_sql(pending_request("hits")), Boolean())
+    if len(branches) == 1:
+        keys = branches[0]
+    else:
+        both = union_all(*branches).subquery("tiers")
+        keys = select(both).order_by(*_order(both.c, shape)).limit(bindparam("limit"))
+    hits = keys.subquery("hits")
+    pending = type_coerce(_sql(pending_request("profile")), Boolean())
     return (
-        select(hits, pending.label("has_pending_request"))
-        .order_by(*order)
-        .limit(bindparam("limit", type_=Integer()))
+        profile_query()
+        .join(hits, hits.c.member_id == profile.c.member_id)
+        .add_columns(hits.c.is_contact, hits.c.rank, pending.label("has_pending_request"))
+        .order_by(*_order(hits.c, shape))
     )
+
+
+def _order(columns, shape: frozenset[str]) -> tuple:
+    """Best first: relevance when the search has text, then the member id."""
+    if "text" in shape:
+        return (columns.rank.desc(), columns.member_id)
+    return (columns.member_id,)
 
 
 def statement_for(
