@@ -11,6 +11,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from resolvers.extensions import AccessLogWriter, CredentialGate, ErrorMasking
+from schema.execution import PlainFieldsExecutionContext
 from schema.mutation import AccountMutation
 from schema.network import NetworkMutation
 from schema.partner import PartnerMutation, PartnerQuery
@@ -35,4 +36,6 @@ schema = SuplinksSchema(
     # cached (bounded LRU, shared across requests) by the query's text.
     # CredentialGate comes after ValidationCache, which sets the validation errors.
     extensions=[ErrorMasking, ParserCache, ValidationCache, CredentialGate, AccessLogWriter],
+    # Plain scalar and enum fields skip graphql-core's per-field bookkeeping.
+    execution_context_class=PlainFieldsExecutionContext,
 )

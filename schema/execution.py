@@ -1,0 +1,112 @@
+"""A shorter path through graphql-core for plain scalar and enum fields.
+
+A page of 50 profiles asking 15 fields is some 900 fields to complete, and
+nearly all of them are plain attributes (``schema/types.py``: the resolver
+that built the object has already decided each one). For every field,
+graphql-core builds a resolve-info object and strawberry calls the attribute
+through three wrappers, before the value is coerced: that bookkeeping costs
+several times the ``getattr`` itself.
+
+For a field that strawberry resolves by plain ``getattr`` (no resolver, no
+field extension, no argument) and whose type is a scalar or an enum, this
+context reads the attribute and coerces it directly. Anything else, and any
+value that is not simply present or null-where-allowed (an error, an
+awaitable, a failed coercion, a null in a non-null field), takes graphql-core's
+own path, so results and errors are exactly those of the stock executor; a
+schema extension hooking ``resolve`` turns the shortcut off entirely.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from graphql import (
+    GraphQLField,
+    GraphQLLeafType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    Undefined,
+    is_leaf_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.pyutils import Path
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+
+class PlainLeaf(NamedTuple):
+    attribute: str
+    leaf_type: GraphQLLeafType
+    nullable: bool
+
+
+def plain_leaf(field_def: GraphQLField | None) -> PlainLeaf | None:
+    """How to read a field by plain ``getattr``, or None when it needs graphql-core's path."""
+    if field_def is None or field_def.args or not getattr(field_def.resolve, "_is_default", False):
+        return None
+    field = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if field is None or field.default_resolver is not getattr:
+        return None
+    nullable = not isinstance(field_def.type, GraphQLNonNull)
+    leaf_type = field_def.type if nullable else field_def.type.of_type
+    if not is_leaf_type(leaf_type):
+        return None
+    return PlainLeaf(field.python_name, leaf_type, nullable)
+
+
+# Per object type (types live as long as their schema): field name -> shortcut.
+_PLAIN: dict[GraphQLObjectType, dict[str, PlainLeaf | None]] = {}
+
+
+def _shortcut(parent_type: GraphQLObjectType, name: str) -> PlainLeaf | None:
+    fields = _PLAIN.get(parent_type)
+    if fields is None:
+        fields = _PLAIN[parent_type] = {}
+    try:
+        return fields[name]
+    except KeyError:
+        found = fields[name] = plain_leaf(parent_type.fields.get(name))
+        return found
+
+
+class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """strawberry's execution context, with the shortcut for plain leaf fields."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # strawberry always passes a manager; it wraps resolvers only when an
+        # extension implements ``resolve``, and then every field must go through it.
+        manager = self.middleware_manager
+        self.shortcuts = manager is None or not manager.middlewares
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        plain = None
+        if self.shortcuts:
+            plain = _shortcut(parent_type, field_details_list[0].node.name.value)
+        if plain is not None:
+            value = self._plain_value(plain, source)
+            if value is not Undefined:
+                return value
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
+
+    def _plain_value(self, plain: PlainLeaf, source: Any) -> Any:
+        """The completed value, or Undefined to let graphql-core complete the field."""
+        try:
+            value = getattr(source, plain.attribute)
+            if value is None:
+                return None if plain.nullable else Undefined
+            if isinstance(value, Exception) or self.is_awaitable(value):
+                return Undefined
+            coerced = plain.leaf_type.coerce_output_value(value)
+        except Exception:  # graphql-core's path raises it again, and reports it as it does
+            return Undefined
+        return Undefined if coerced is None else coerced

@@ -1,0 +1,101 @@
+"""The plain-field shortcut answers exactly as strawberry's stock executor does."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import pytest
+import strawberry
+from strawberry.extensions import SchemaExtension
+
+from schema.execution import PlainFieldsExecutionContext, plain_leaf
+from schema.schema import schema as product_schema
+
+
+@strawberry.enum
+class Color(Enum):
+    RED = "RED"
+
+
+@strawberry.type
+class Item:
+    name: str | None = None
+    required: str = ""
+    color: Color | None = None
+    count: int | None = None
+    tags: list[str] | None = None
+
+    @strawberry.field
+    def shout(self) -> str | None:
+        return self.name.upper() if self.name else None
+
+
+class Broken:
+    """Values a resolver should never hand over: each must fail as in graphql-core."""
+
+    name = None
+    required = "r"
+    color = "PURPLE"  # not a Color
+    count = "many"  # not an Int
+    tags = ["a", None]
+
+
+class NullInNonNull(Broken):
+    required = None
+
+
+class Missing:
+    """No attribute at all but ``required``: reading the others raises."""
+
+    required = "r"
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def items(self) -> list[Item | None]:
+        return [
+            Item(name="a", required="r", color=Color.RED, count=3, tags=["x"]),
+            Item(),
+            Broken(),  # type: ignore[list-item]
+            NullInNonNull(),  # type: ignore[list-item]
+            Missing(),  # type: ignore[list-item]
+        ]
+
+
+QUERY = "{ items { name required color count tags shout __typename } }"
+
+
+class Upper(SchemaExtension):
+    """A resolve hook: it must see every field, plain ones included."""
+
+    def resolve(self, _next, root, info, *args: Any, **kwargs: Any) -> Any:
+        result = _next(root, info, *args, **kwargs)
+        return result.upper() if isinstance(result, str) and info.field_name == "name" else result
+
+
+def _answer(result) -> tuple:
+    errors = sorted((str(e.path), e.message) for e in result.errors or [])
+    return result.data, errors
+
+
+@pytest.mark.parametrize("extensions", [[], [Upper]])
+async def test_same_answer_as_stock_executor(extensions) -> None:
+    stock = strawberry.Schema(Query, extensions=extensions)
+    shortcut = strawberry.Schema(
+        Query, extensions=extensions, execution_context_class=PlainFieldsExecutionContext
+    )
+    expected = _answer(await stock.execute(QUERY))
+    assert len(expected[1]) == 9, "the query must exercise the error paths"
+    assert _answer(await shortcut.execute(QUERY)) == expected
+
+
+def test_product_schema_uses_the_shortcut() -> None:
+    assert product_schema.execution_context_class is PlainFieldsExecutionContext
+
+
+def test_shortcut_covers_plain_scalars_and_enums_only() -> None:
+    item = strawberry.Schema(Query)._schema.type_map["Item"]
+    taken = {name for name, field in item.fields.items() if plain_leaf(field) is not None}
+    assert taken == {"name", "required", "color", "count"}
