@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
+from enum import Enum
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from policies.facts import Relation
 from policies.fields import (
@@ -31,6 +32,7 @@ from resolvers.standing import relation_for
 from schema import types as t
 
 Row = Mapping[str, Any]
+E = TypeVar("E", bound=Enum)
 
 _NARROW = frozenset({Audience.CONTACTS.value, Audience.ONLY_ME.value})
 
@@ -45,6 +47,17 @@ def experience_band(years: int | None) -> str | None:
     return "20+"
 
 
+def by_value(enum: type[E]) -> Callable[[str], E]:
+    """``enum(value)`` as one dict lookup: Enum's own lookup costs some 2 us, and a
+    page of profiles converts a few hundred values."""
+    return {member.value: member for member in enum}.__getitem__
+
+
+_KIND = by_value(t.MemberKind)
+_SENIORITY = by_value(t.Seniority)
+_SIZE_BAND = by_value(t.SizeBand)
+
+
 def employer(company_id, name, sector, size_band) -> t.Employer | None:
     if company_id is None:
         return None
@@ -52,7 +65,7 @@ def employer(company_id, name, sector, size_band) -> t.Employer | None:
         id=ids.encode(ids.COMPANY, company_id),
         name=name,
         sector=sector,
-        size_band=t.SizeBand(size_band) if size_band else None,
+        size_band=_SIZE_BAND(size_band) if size_band else None,
     )
 
 
@@ -77,13 +90,13 @@ PROFILE_VALUES: dict[str, Callable[[Row], Any]] = {
     "region": lambda r: r["region"],
     "country": lambda r: r["country"],
     "currentTitle": lambda r: r["current_title"],
-    "seniority": lambda r: t.Seniority(r["seniority"]) if r["seniority"] else None,
+    "seniority": lambda r: _SENIORITY(r["seniority"]) if r["seniority"] else None,
     "currentEmployer": lambda r: employer(
         r["current_employer_id"], r["employer_name"], r["employer_sector"], r["employer_size_band"]
     ),
     "employerSector": lambda r: r["employer_sector"],
     "employerSizeBand": lambda r: (
-        t.SizeBand(r["employer_size_band"]) if r["employer_size_band"] else None
+        _SIZE_BAND(r["employer_size_band"]) if r["employer_size_band"] else None
     ),
     "yearsOfExperience": lambda r: r["years_of_experience"],
     "experienceBand": lambda r: experience_band(r["years_of_experience"]),
@@ -206,7 +219,7 @@ def build_profile(
     return t.Profile(
         id=ids.encode(ids.PROFILE, row["member_id"]),
         alias=row["alias"],
-        kind=t.MemberKind(row["kind"]),
+        kind=_KIND(row["kind"]),
         contactability=reach or t.Contactability(can_request_contact=False, reason=None),
         **values,
     )
