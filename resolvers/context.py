@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -57,7 +58,7 @@ class AccessLog:
 
     seen: dict[uuid.UUID, set[str]] = field(default_factory=dict)
 
-    def record(self, owner_id: uuid.UUID, fields: set[str]) -> None:
+    def record(self, owner_id: uuid.UUID, fields: AbstractSet[str]) -> None:
         if fields:
             self.seen.setdefault(owner_id, set()).update(fields)
 

@@ -14,8 +14,9 @@ import uuid
 from collections.abc import Callable, Mapping
 from enum import Enum
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
+from policies.authorizer import Authorizer, FieldDecider
 from policies.facts import Relation
 from policies.fields import (
     ALWAYS_SHOWN_PROFILE_FIELDS,
@@ -167,9 +168,17 @@ def _audiences(kind: str, chosen: tuple[tuple[str, str], ...]) -> Mapping[str, s
     return {k: v.value for k, v in effective_audiences(kind, dict(chosen)).items()}
 
 
+AudienceKey = tuple[str, tuple[tuple[str, str], ...]]
+
+
+def audience_key(row: Row) -> AudienceKey:
+    """What a profile's audiences depend on: its kind and its owner's choices."""
+    return row["kind"], tuple(sorted(row["audiences"].items()))
+
+
 def audiences_of(row: Row) -> Mapping[str, str]:
     """The effective audience of every private field of this profile."""
-    return _audiences(row["kind"], tuple(sorted(row["audiences"].items())))
+    return _audiences(*audience_key(row))
 
 
 def contactability(ctx: Context, row: Row, facts, rel: Relation) -> t.Contactability:
@@ -187,6 +196,75 @@ def contactability(ctx: Context, row: Row, facts, rel: Relation) -> t.Contactabi
     return t.Contactability(can_request_contact=True, reason=None)
 
 
+Readers = tuple[tuple[str, Callable[[Row], Any]], ...]
+
+
+class FieldPlan(NamedTuple):
+    """The selected private fields a relation may read, under given audiences.
+
+    It depends on the relation, the audiences and the selection only, never on
+    a row's values: profiles that share all three share their plan.
+    """
+
+    fields: Readers  # (attribute of the strawberry type, how to read it from a row)
+    experiences: Readers | None  # per experience row; None: experiences are not delivered
+    narrow: frozenset[str]  # delivered fields of CONTACTS-or-narrower audience, or identity
+
+
+def plan_fields(decide: FieldDecider, audiences: Mapping[str, str], tree: Tree) -> FieldPlan:
+    """Ask the policy about each selected private field, once."""
+    fields: list[tuple[str, Callable[[Row], Any]]] = []
+    experiences: Readers | None = None
+    narrow: set[str] = set()
+    for name in tree:
+        if name in ALWAYS_SHOWN_PROFILE_FIELDS or name not in audiences:
+            continue
+        audience = audiences[name]
+        if not decide(name, audience):
+            continue
+        if name == "experiences":
+            experiences = _plan_experiences(decide, audiences, tree[name], narrow)
+        else:
+            fields.append((attr(name), PROFILE_VALUES[name]))
+        if audience in _NARROW or name in IDENTITY_FIELDS:
+            narrow.add(name)
+    return FieldPlan(tuple(fields), experiences, frozenset(narrow))
+
+
+def _plan_experiences(decide, audiences, tree: Tree, narrow: set[str]) -> Readers:
+    allowed = []
+    for name in tree:
+        key = f"experiences.{name}"
+        if key in audiences and decide(key, audiences[key]):
+            allowed.append((attr(name), EXPERIENCE_VALUES[name]))
+            if audiences[key] in _NARROW:
+                narrow.add(key)
+    return tuple(allowed)
+
+
+class FieldPlans:
+    """The plans of one selection, each made once per relation and audiences.
+
+    A page of profiles mostly shares a handful of relations and the default
+    audiences, so most profiles reuse a plan instead of walking the selection.
+    The key is derived here from the row itself, so a plan cannot be applied
+    to a profile it was not made for.
+    """
+
+    def __init__(self, authorizer: Authorizer, tree: Tree) -> None:
+        self._authorizer = authorizer
+        self._tree = tree
+        self._plans: dict[tuple[Relation, AudienceKey], FieldPlan] = {}
+
+    def __call__(self, rel: Relation, row: Row) -> FieldPlan:
+        key = (rel, audience_key(row))
+        plan = self._plans.get(key)
+        if plan is None:
+            decide = self._authorizer.field_decider(rel)
+            plan = self._plans[key] = plan_fields(decide, _audiences(*key[1]), self._tree)
+        return plan
+
+
 def build_profile(
     ctx: Context,
     row: Row,
@@ -196,26 +274,21 @@ def build_profile(
     experiences: list[Row] | None = None,
     reach: t.Contactability | None = None,
     log_access: bool = True,
+    plans: FieldPlans | None = None,
 ) -> t.Profile:
-    """A ``Profile`` with each selected private field decided for ``rel``."""
-    decide = ctx.authorizer.field_decider(rel)
-    audiences = audiences_of(row)
-    values: dict[str, Any] = {}
-    narrow: set[str] = set()
-    for name in tree:
-        if name in ALWAYS_SHOWN_PROFILE_FIELDS or name not in audiences:
-            continue
-        audience = audiences[name]
-        if not decide(name, audience):
-            continue
-        if name == "experiences":
-            values[name] = _experiences(decide, audiences, experiences or [], tree[name], narrow)
-        else:
-            values[attr(name)] = PROFILE_VALUES[name](row)
-        if audience in _NARROW or name in IDENTITY_FIELDS:
-            narrow.add(name)
-    if log_access and narrow and not rel.is_self:
-        ctx.access_log.record(row["member_id"], narrow)
+    """A ``Profile`` with each selected private field decided for ``rel``.
+
+    ``plans``: made for this ``tree``, shared by the profiles of one page.
+    """
+    plan = (plans or FieldPlans(ctx.authorizer, tree))(rel, row)
+    values = {attribute: read(row) for attribute, read in plan.fields}
+    if plan.experiences is not None:
+        values["experiences"] = [
+            t.Experience(**{attribute: read(e) for attribute, read in plan.experiences})
+            for e in experiences or []
+        ]
+    if log_access and plan.narrow and not rel.is_self:
+        ctx.access_log.record(row["member_id"], plan.narrow)
     return t.Profile(
         id=ids.encode(ids.PROFILE, row["member_id"]),
         alias=row["alias"],
@@ -223,19 +296,6 @@ def build_profile(
         contactability=reach or t.Contactability(can_request_contact=False, reason=None),
         **values,
     )
-
-
-def _experiences(decide, audiences, rows: list[Row], tree: Tree, narrow: set[str]):
-    allowed = []
-    for name in tree:
-        key = f"experiences.{name}"
-        if key in audiences and decide(key, audiences[key]):
-            allowed.append(name)
-            if audiences[key] in _NARROW:
-                narrow.add(key)
-    return [
-        t.Experience(**{attr(name): EXPERIENCE_VALUES[name](e) for name in allowed}) for e in rows
-    ]
 
 
 async def view_profiles(
@@ -259,6 +319,7 @@ async def view_profiles(
     if "experiences" in tree and visible:
         wanted = sorted(visible)
         experiences = dict(zip(wanted, await ctx.experiences.load_many(wanted), strict=True))
+    plans = FieldPlans(ctx.authorizer, tree)
     out: list[t.Profile | None] = []
     for row in rows:
         if row is None or row["member_id"] not in visible:
@@ -268,7 +329,9 @@ async def view_profiles(
         rel = rels[owner]
         reach = contactability(ctx, row, facts[owner], rel) if "contactability" in tree else None
         out.append(
-            build_profile(ctx, row, rel, tree, experiences=experiences.get(owner), reach=reach)
+            build_profile(
+                ctx, row, rel, tree, experiences=experiences.get(owner), reach=reach, plans=plans
+            )
         )
     return out
 

@@ -1,14 +1,18 @@
-"""``view_profiles`` loads rows with the viewer's facts in one query, whatever the number of owners."""
+"""``view_profiles`` loads rows with the viewer's facts in one query, whatever the number
+of owners, and shares field plans between its profiles without changing any of them."""
 
 from __future__ import annotations
 
 import uuid
 
 from bench.world import seed
+from db.facts import RawFacts
 from policies.authorizer import get_authorizer
+from policies.fields import PROFILE_FIELDS
 from resolvers import ids
-from resolvers.context import Context
-from resolvers.profile_view import view_profiles
+from resolvers.context import Context, Identity
+from resolvers.profile_view import FieldPlans, build_profile, view_profiles
+from resolvers.standing import relation_for
 
 
 async def test_one_query_for_rows_and_facts_and_unknown_ids_are_null(db, settings):
@@ -25,3 +29,68 @@ async def test_one_query_for_rows_and_facts_and_unknown_ids_are_null(db, setting
     assert out[1].full_name == "Candidate 0 Lastname"  # the contact's identity
     assert [p.full_name for p in out[2:]] == [None, None, None]  # nobody else's
     assert all(p.experience_band is not None for p in out[1:])  # a RECRUITERS field
+
+
+def _row(kind: str, audiences: dict[str, str]) -> dict:
+    """A profile row with a value in every column the profile fields read."""
+    return {
+        "member_id": uuid.uuid4(),
+        "kind": kind,
+        "alias": "Some Alias",
+        "audiences": audiences,
+        "confidential_search": False,
+        "full_name": "Full Name",
+        "handle": "handle",
+        "headline": "Headline",
+        "summary": "Summary",
+        "photo_url": "https://photo.example/p.png",
+        "email": "me@mail.example",
+        "phone": "+33 1 23 45 67 89",
+        "city": "Rennes",
+        "region": "Bretagne",
+        "country": "FR",
+        "current_title": "Engineer",
+        "seniority": "SENIOR",
+        "current_employer_id": uuid.uuid4(),
+        "employer_name": "Acme",
+        "employer_sector": "Energy",
+        "employer_size_band": "S51_200",
+        "years_of_experience": 7,
+        "skills": ["python"],
+        "salary_currency": "EUR",
+        "salary_min": 1,
+        "salary_max": 2,
+        "open_to_opportunities": True,
+    }
+
+
+def test_profiles_sharing_plans_equal_profiles_built_alone() -> None:
+    """A page shares field plans between profiles; each must get what it alone would."""
+    authorizer = get_authorizer()
+    viewer = Identity(member_id=uuid.uuid4(), kind="RECRUITER", company_id=uuid.uuid4())
+    ctx = Context(db=None, settings=None, authorizer=authorizer, identity=viewer)
+    alone = Context(db=None, settings=None, authorizer=authorizer, identity=viewer)
+    tree = {name: {} for name in PROFILE_FIELDS if name != "experiences"}
+    tree["experiences"] = {"title": {}, "employer": {"name": {}}}
+    tree["currentEmployer"] = {"name": {}}
+    owners = [
+        _row(kind, audiences)
+        for kind in ("CANDIDATE", "RECRUITER")
+        for audiences in (
+            {},
+            {"fullName": "RECRUITERS", "summary": "MEMBERS"},
+            {"skills": "ONLY_ME"},
+        )
+    ]
+    experience = {"title": "Dev", "employer_id": None, "employer_name": None}
+    experience |= {"employer_sector": None, "employer_size_band": None}
+    plans = FieldPlans(authorizer, tree)
+    for row in owners * 2:
+        for contact in (False, True):
+            facts = RawFacts(is_contact=contact, has_pending_request=False, blocked=False)
+            rel = relation_for(viewer, row, facts)
+            shared = build_profile(ctx, row, rel, tree, experiences=[experience], plans=plans)
+            single = build_profile(alone, row, rel, tree, experiences=[experience])
+            assert shared == single
+    assert ctx.access_log.seen == alone.access_log.seen
+    assert any(ctx.access_log.seen.values()), "some narrow field must have been delivered"
