@@ -8,8 +8,8 @@ through three wrappers, before the value is coerced: that bookkeeping costs
 several times the ``getattr`` itself.
 
 For a field that strawberry resolves by plain ``getattr`` (no resolver, no
-field extension, no argument) and whose type is a scalar or an enum, this
-context reads the attribute and coerces it directly. Anything else, and any
+field extension, no argument) and whose type is a scalar or an enum, or a
+list of them, this context reads the attribute and coerces it directly. Anything else, and any
 value that is not simply present or null-where-allowed (an error, an
 awaitable, a failed coercion, a null in a non-null field), takes graphql-core's
 own path, so results and errors are exactly those of the stock executor; a
@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 from graphql import (
     GraphQLField,
     GraphQLLeafType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     Undefined,
@@ -38,6 +39,7 @@ class PlainLeaf(NamedTuple):
     attribute: str
     leaf_type: GraphQLLeafType
     nullable: bool
+    items_nullable: bool | None = None  # a list of leaves: may its items be null? None: no list
 
 
 def plain_leaf(field_def: GraphQLField | None) -> PlainLeaf | None:
@@ -47,11 +49,21 @@ def plain_leaf(field_def: GraphQLField | None) -> PlainLeaf | None:
     field = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
     if field is None or field.default_resolver is not getattr:
         return None
-    nullable = not isinstance(field_def.type, GraphQLNonNull)
-    leaf_type = field_def.type if nullable else field_def.type.of_type
-    if not is_leaf_type(leaf_type):
-        return None
-    return PlainLeaf(field.python_name, leaf_type, nullable)
+    nullable, of_type = _unwrap(field_def.type)
+    if isinstance(of_type, GraphQLList):
+        items_nullable, item_type = _unwrap(of_type.of_type)
+        if is_leaf_type(item_type):
+            return PlainLeaf(field.python_name, item_type, nullable, items_nullable)
+    elif is_leaf_type(of_type):
+        return PlainLeaf(field.python_name, of_type, nullable)
+    return None
+
+
+def _unwrap(graphql_type: Any) -> tuple[bool, Any]:
+    """Whether a type admits null, and the type inside its non-null wrapper."""
+    if isinstance(graphql_type, GraphQLNonNull):
+        return False, graphql_type.of_type
+    return True, graphql_type
 
 
 # Per object type (types live as long as their schema): field name -> shortcut.
@@ -90,7 +102,9 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         plain = None
         if self.shortcuts:
             plain = _shortcut(parent_type, field_details_list[0].node.name.value)
-        if plain is not None:
+        if plain is not None and (
+            plain.items_nullable is None or _no_directive(field_details_list)
+        ):
             value = self._plain_value(plain, source)
             if value is not Undefined:
                 return value
@@ -104,9 +118,30 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             value = getattr(source, plain.attribute)
             if value is None:
                 return None if plain.nullable else Undefined
-            if isinstance(value, Exception) or self.is_awaitable(value):
+            if plain.items_nullable is None:
+                return self._leaf(plain, value)
+            if type(value) is not list:
                 return Undefined
-            coerced = plain.leaf_type.coerce_output_value(value)
+            return self._leaves(plain, value)
         except Exception:  # graphql-core's path raises it again, and reports it as it does
             return Undefined
+
+    def _leaves(self, plain: PlainLeaf, values: list) -> Any:
+        items = []
+        for value in values:
+            item = None if value is None and plain.items_nullable else self._leaf(plain, value)
+            if item is Undefined:
+                return Undefined
+            items.append(item)
+        return items
+
+    def _leaf(self, plain: PlainLeaf, value: Any) -> Any:
+        if value is None or isinstance(value, Exception) or self.is_awaitable(value):
+            return Undefined
+        coerced = plain.leaf_type.coerce_output_value(value)
         return Undefined if coerced is None else coerced
+
+
+def _no_directive(field_details_list: FieldDetailsList) -> bool:
+    """No ``@stream`` (nor any directive) that graphql-core would apply to a list."""
+    return not any(details.node.directives for details in field_details_list)

@@ -25,6 +25,8 @@ class Item:
     color: Color | None = None
     count: int | None = None
     tags: list[str] | None = None
+    scores: list[int | None] | None = None
+    colors: list[Color] = strawberry.field(default_factory=list)
 
     @strawberry.field
     def shout(self) -> str | None:
@@ -38,7 +40,9 @@ class Broken:
     required = "r"
     color = "PURPLE"  # not a Color
     count = "many"  # not an Int
-    tags = ["a", None]
+    tags = ["a", None]  # null in a list of non-null items
+    scores = [1, "x"]  # not an Int in a list
+    colors = ("RED",)  # a tuple, not a list
 
 
 class NullInNonNull(Broken):
@@ -56,7 +60,7 @@ class Query:
     @strawberry.field
     def items(self) -> list[Item | None]:
         return [
-            Item(name="a", required="r", color=Color.RED, count=3, tags=["x"]),
+            Item(name="a", required="r", color=Color.RED, count=3, tags=["x"], scores=[1, None]),
             Item(),
             Broken(),  # type: ignore[list-item]
             NullInNonNull(),  # type: ignore[list-item]
@@ -64,7 +68,7 @@ class Query:
         ]
 
 
-QUERY = "{ items { name required color count tags shout __typename } }"
+QUERY = "{ items { name required color count tags scores colors shout __typename } }"
 
 
 class Upper(SchemaExtension):
@@ -87,7 +91,7 @@ async def test_same_answer_as_stock_executor(extensions) -> None:
         Query, extensions=extensions, execution_context_class=PlainFieldsExecutionContext
     )
     expected = _answer(await stock.execute(QUERY))
-    assert len(expected[1]) == 9, "the query must exercise the error paths"
+    assert len(expected[1]) == 11, "the query must exercise the error paths"
     assert _answer(await shortcut.execute(QUERY)) == expected
 
 
@@ -95,7 +99,7 @@ def test_product_schema_uses_the_shortcut() -> None:
     assert product_schema.execution_context_class is PlainFieldsExecutionContext
 
 
-def test_shortcut_covers_plain_scalars_and_enums_only() -> None:
+def test_shortcut_covers_plain_scalars_enums_and_their_lists() -> None:
     item = strawberry.Schema(Query)._schema.type_map["Item"]
     taken = {name for name, field in item.fields.items() if plain_leaf(field) is not None}
-    assert taken == {"name", "required", "color", "count"}
+    assert taken == {"name", "required", "color", "count", "tags", "scores", "colors"}
