@@ -16,6 +16,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any, NamedTuple, TypeVar
 
+from db.facts import RawFacts
 from policies.authorizer import Authorizer, FieldDecider
 from policies.facts import Relation
 from policies.fields import (
@@ -309,6 +310,17 @@ async def view_profiles(
     rows = await ctx.profiles.load_many(owner_ids)
     present = [r["member_id"] for r in rows if r is not None]
     facts = dict(zip(present, await ctx.facts.load_many(present), strict=True))
+    return await view_rows(ctx, rows, facts, tree)
+
+
+async def view_rows(
+    ctx: Context, rows: list[Row | None], facts: Mapping[uuid.UUID, RawFacts], tree: Tree
+) -> list[t.Profile | None]:
+    """``view_profiles`` for rows (None: no such member) and facts already in hand.
+
+    Search gets both from its one statement: going through the loaders would
+    only store them to read them back.
+    """
     rels = {
         r["member_id"]: relation_for(ctx.identity, r, facts[r["member_id"]])
         for r in rows

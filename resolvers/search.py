@@ -4,12 +4,11 @@ DESIGN.md rule 4: filtering and sorting are reads. The SQL that filters is
 generated from the policy's own answers: the rows search can return are
 candidates who do not block the viewer, so they stand to the viewer in one of
 two tiers, accepted contact or not. For each tier we build the policy's
-``Relation`` exactly as ``view_profiles`` will (``relation_for``), and ask the
+``Relation`` exactly as ``view_rows`` will (``relation_for``), and ask the
 authorizer which audiences of each filtered field it may read; ``db.search``
 turns those sets into per-row conditions. One statement returns the page's
-rows with their facts; the loaders are primed with them, so building the
-``Profile`` objects through ``view_profiles`` (the one path that decides
-fields) costs no further query.
+rows with their facts, which go straight to ``view_rows`` (the one path that
+decides fields, behind ``view_profiles`` too): no further query.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from policies.fields import CANDIDATE_DEFAULTS
 from resolvers import ids
 from resolvers.context import Context, Identity
 from resolvers.errors import ApiError, forbidden
-from resolvers.profile_view import experience_band, view_profiles
+from resolvers.profile_view import experience_band, view_rows
 from resolvers.standing import relation_for
 from schema import types as t
 from schema.inputs import CandidateFilter
@@ -211,19 +210,15 @@ async def search_candidates(
             conn, identity.member_id, access, wanted, position, first + 1, ctx.now()
         )
     page = rows[:first]
-    ctx.profiles.prime_many({r["member_id"]: r for r in page})
-    ctx.facts.prime_many(
-        {
-            r["member_id"]: RawFacts(
-                is_contact=r["is_contact"],
-                has_pending_request=r["has_pending_request"],
-                blocked=False,  # the statement returns no blocked row
-            )
-            for r in page
-        }
-    )
-    node_tree = tree.get("edges", {}).get("node", {})
-    profiles = await view_profiles(ctx, [r["member_id"] for r in page], node_tree)
+    facts = {
+        r["member_id"]: RawFacts(
+            is_contact=r["is_contact"],
+            has_pending_request=r["has_pending_request"],
+            blocked=False,  # the statement returns no blocked row
+        )
+        for r in page
+    }
+    profiles = await view_rows(ctx, page, facts, tree.get("edges", {}).get("node", {}))
     edges = [
         t.ProfileEdge(node=profile, cursor=encode_cursor(row["member_id"], row["rank"]))
         for row, profile in zip(page, profiles, strict=True)
