@@ -3,21 +3,23 @@
 A page of 50 profiles asking 15 fields is some 900 fields to complete, and
 nearly all of them are plain attributes (``schema/types.py``: the resolver
 that built the object has already decided each one). For every field,
-graphql-core builds a resolve-info object and strawberry calls the attribute
-through three wrappers, before the value is coerced: that bookkeeping costs
-several times the ``getattr`` itself.
+graphql-core makes a path and a resolve-info object, and strawberry calls the
+attribute through three wrappers, before the value is coerced: that
+bookkeeping costs several times the ``getattr`` itself.
 
 For a field that strawberry resolves by plain ``getattr`` (no resolver, no
 field extension, no argument) and whose type is a scalar or an enum, or a
-list of them, this context reads the attribute and coerces it directly. Anything else, and any
-value that is not simply present or null-where-allowed (an error, an
-awaitable, a failed coercion, a null in a non-null field), takes graphql-core's
-own path, so results and errors are exactly those of the stock executor; a
-schema extension hooking ``resolve`` turns the shortcut off entirely.
+list of them, this context reads the attribute and coerces it directly; the
+object's other fields go to graphql-core, and the answer keeps the
+selection's order. Any value that is not simply present or null-where-allowed
+(an error, an awaitable, a failed coercion, a null in a non-null field) also
+takes graphql-core's own path, so results and errors are exactly those of the
+stock executor. A schema extension hooking ``resolve`` turns the shortcut off.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -29,7 +31,7 @@ from graphql import (
     Undefined,
     is_leaf_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -91,26 +93,41 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         manager = self.middleware_manager
         self.shortcuts = manager is None or not manager.middlewares
 
-    def execute_field(
+    def execute_fields(
         self,
         parent_type: GraphQLObjectType,
-        source: Any,
-        field_details_list: FieldDetailsList,
-        path: Path,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
         position_context: Any,
     ) -> Any:
-        plain = None
-        if self.shortcuts:
-            plain = _shortcut(parent_type, field_details_list[0].node.name.value)
-        if plain is not None and (
-            plain.items_nullable is None or _no_directive(field_details_list)
+        """Plain fields here; the others (if any) through graphql-core, in their order."""
+        if not self.shortcuts:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        results: dict[str, Any] = {}
+        rest: GroupedFieldSet = {}
+        for name, field_details_list in grouped_field_set.items():
+            results[name] = value = self._plain_field(parent_type, source_value, field_details_list)
+            if value is Undefined:
+                rest[name] = field_details_list
+        if not rest:
+            return results
+        completed = super().execute_fields(parent_type, source_value, path, rest, position_context)
+        if self.is_awaitable(completed):
+            return _merge_later(results, rest, completed)
+        return _merge(results, rest, completed)
+
+    def _plain_field(
+        self, parent_type: GraphQLObjectType, source: Any, field_details_list: FieldDetailsList
+    ) -> Any:
+        plain = _shortcut(parent_type, field_details_list[0].node.name.value)
+        if plain is None or (
+            plain.items_nullable is not None and _has_directive(field_details_list)
         ):
-            value = self._plain_value(plain, source)
-            if value is not Undefined:
-                return value
-        return super().execute_field(
-            parent_type, source, field_details_list, path, position_context
-        )
+            return Undefined
+        return self._plain_value(plain, source)
 
     def _plain_value(self, plain: PlainLeaf, source: Any) -> Any:
         """The completed value, or Undefined to let graphql-core complete the field."""
@@ -142,6 +159,25 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return Undefined if coerced is None else coerced
 
 
-def _no_directive(field_details_list: FieldDetailsList) -> bool:
-    """No ``@stream`` (nor any directive) that graphql-core would apply to a list."""
-    return not any(details.node.directives for details in field_details_list)
+def _has_directive(field_details_list: FieldDetailsList) -> bool:
+    """A directive on a list field (``@stream``) is graphql-core's business."""
+    return any(details.node.directives for details in field_details_list)
+
+
+def _merge(results: dict[str, Any], rest: GroupedFieldSet, completed: dict[str, Any]) -> dict:
+    """The plain values and graphql-core's, in the selection's order.
+
+    graphql-core leaves out a field it does not know; so does this.
+    """
+    for name in rest:
+        if name in completed:
+            results[name] = completed[name]
+        else:
+            del results[name]
+    return results
+
+
+async def _merge_later(
+    results: dict[str, Any], rest: GroupedFieldSet, completed: Awaitable[dict[str, Any]]
+) -> dict:
+    return _merge(results, rest, await completed)
