@@ -68,19 +68,18 @@ def _unwrap(graphql_type: Any) -> tuple[bool, Any]:
     return True, graphql_type
 
 
-# Per object type (types live as long as their schema): field name -> shortcut.
-_PLAIN: dict[GraphQLObjectType, dict[str, PlainLeaf | None]] = {}
+def _shortcut_for(
+    parent_type: GraphQLObjectType, field_details_list: FieldDetailsList
+) -> PlainLeaf | None:
+    plain = plain_leaf(parent_type.fields.get(field_details_list[0].node.name.value))
+    is_list = plain is not None and plain.items_nullable is not None
+    # A directive on a list field (``@stream``) is graphql-core's business.
+    if is_list and any(details.node.directives for details in field_details_list):
+        return None
+    return plain
 
 
-def _shortcut(parent_type: GraphQLObjectType, name: str) -> PlainLeaf | None:
-    fields = _PLAIN.get(parent_type)
-    if fields is None:
-        fields = _PLAIN[parent_type] = {}
-    try:
-        return fields[name]
-    except KeyError:
-        found = fields[name] = plain_leaf(parent_type.fields.get(name))
-        return found
+Plan = tuple[tuple[str, FieldDetailsList, PlainLeaf | None], ...]
 
 
 class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -92,6 +91,9 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # extension implements ``resolve``, and then every field must go through it.
         manager = self.middleware_manager
         self.shortcuts = manager is None or not manager.middlewares
+        # Like graphql-core's own memo of sub-fields: by type and identity of the
+        # field set, kept alive with its plan so that the id cannot be reused meanwhile.
+        self._plans: dict[tuple[GraphQLObjectType, int], tuple[GroupedFieldSet, Plan]] = {}
 
     def execute_fields(
         self,
@@ -108,8 +110,9 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             )
         results: dict[str, Any] = {}
         rest: GroupedFieldSet = {}
-        for name, field_details_list in grouped_field_set.items():
-            results[name] = value = self._plain_field(parent_type, source_value, field_details_list)
+        for name, field_details_list, plain in self._plan(parent_type, grouped_field_set):
+            value = Undefined if plain is None else self._plain_value(plain, source_value)
+            results[name] = value
             if value is Undefined:
                 rest[name] = field_details_list
         if not rest:
@@ -119,15 +122,18 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return _merge_later(results, rest, completed)
         return _merge(results, rest, completed)
 
-    def _plain_field(
-        self, parent_type: GraphQLObjectType, source: Any, field_details_list: FieldDetailsList
-    ) -> Any:
-        plain = _shortcut(parent_type, field_details_list[0].node.name.value)
-        if plain is None or (
-            plain.items_nullable is not None and _has_directive(field_details_list)
-        ):
-            return Undefined
-        return self._plain_value(plain, source)
+    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Plan:
+        """Each field of the set with its shortcut (None: graphql-core's path)."""
+        key = (parent_type, id(grouped_field_set))
+        cached = self._plans.get(key)
+        if cached is not None:
+            return cached[1]
+        plan = tuple(
+            (name, field_details_list, _shortcut_for(parent_type, field_details_list))
+            for name, field_details_list in grouped_field_set.items()
+        )
+        self._plans[key] = (grouped_field_set, plan)
+        return plan
 
     def _plain_value(self, plain: PlainLeaf, source: Any) -> Any:
         """The completed value, or Undefined to let graphql-core complete the field."""
@@ -157,11 +163,6 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return Undefined
         coerced = plain.leaf_type.coerce_output_value(value)
         return Undefined if coerced is None else coerced
-
-
-def _has_directive(field_details_list: FieldDetailsList) -> bool:
-    """A directive on a list field (``@stream``) is graphql-core's business."""
-    return any(details.node.directives for details in field_details_list)
 
 
 def _merge(results: dict[str, Any], rest: GroupedFieldSet, completed: dict[str, Any]) -> dict:
