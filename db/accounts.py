@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db.engine import fetch_mappings
 from db.models import AuthSession, Company, Member, Profile
 
 company = Company.__table__
@@ -133,9 +134,13 @@ _LIVE_SESSION = (
 
 
 async def session_member(conn: AsyncConnection, session_id: uuid.UUID):
-    """The live member behind a session, or None if revoked, expired or deleted."""
-    result = await conn.execute(_LIVE_SESSION, {"session_id": session_id, "now": datetime.now(UTC)})
-    return result.mappings().first()
+    """The live member behind a session, or None if revoked, expired or deleted.
+
+    Every request asks this, hence the driver's own rows (``fetch_mappings``).
+    """
+    params = {"session_id": session_id, "now": datetime.now(UTC)}
+    rows = await fetch_mappings(conn, _LIVE_SESSION, params)
+    return rows[0] if rows else None
 
 
 async def revoke_session(conn: AsyncConnection, session_id: uuid.UUID) -> None:

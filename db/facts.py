@@ -59,45 +59,50 @@ def pending_request(owner: str) -> str:
     )
 
 
-def block_clauses(owner: str) -> tuple[str, ...]:
-    """Each way the viewer and ``owner`` can be blocked; any one of them blocks.
-
-    1. ``owner`` is among the members blocked by the viewer, blocking the
-       viewer, or blocking the viewer's current employer;
-    2. the viewer blocks ``owner``'s current employer;
-    3. both work for the same company and either side hides from their
-       current employer.
-
-    1 and 2 test membership in sets that depend on the viewer only: PostgreSQL
-    builds each once per statement and probes it per row (a hashed subplan),
-    which keeps search's plan small and quick to find. 3 is an ``EXISTS`` over
-    the viewer's own row, so that search gets it as an anti-join with a row
-    estimate from the statistics.
-    """
-    o = owner
+def blocked_members() -> str:
+    """The members blocked by the viewer, blocking the viewer, or blocking the viewer's employer."""
     return (
-        f"{o}.member_id IN ("
         "SELECT blocker_id FROM member_block WHERE blocked_id = :viewer "
         "UNION ALL SELECT blocked_id FROM member_block WHERE blocker_id = :viewer "
         "UNION ALL SELECT cb.blocker_id FROM company_block cb"
         " JOIN profile vp ON vp.current_employer_id = cb.company_id"
-        " WHERE vp.member_id = :viewer)",
+        " WHERE vp.member_id = :viewer"
+    )
+
+
+def employer_block_clauses(owner: str) -> tuple[str, str]:
+    """The ways a block goes through ``owner``'s current employer.
+
+    1. the viewer blocks ``owner``'s current employer;
+    2. both work for the same company and either side hides from their
+       current employer. The viewer's employer and choice are read once per
+       statement (uncorrelated subqueries), so each row costs a comparison.
+    """
+    o = owner
+    viewer = "(SELECT vp.{} FROM profile vp WHERE vp.member_id = :viewer)"
+    return (
         f"({o}.current_employer_id IS NOT NULL AND {o}.current_employer_id IN"
         " (SELECT company_id FROM company_block WHERE blocker_id = :viewer))",
-        "EXISTS (SELECT 1 FROM profile vp"
-        f" WHERE vp.member_id = :viewer AND vp.member_id <> {o}.member_id"
-        f" AND vp.current_employer_id = {o}.current_employer_id"
-        f" AND ({o}.hide_from_current_employer OR vp.hide_from_current_employer))",
+        f"({o}.member_id <> :viewer"
+        f" AND coalesce({o}.current_employer_id = {viewer.format('current_employer_id')}, false)"
+        f" AND ({o}.hide_from_current_employer"
+        f" OR coalesce({viewer.format('hide_from_current_employer')}, false)))",
     )
+
+
+def block_clauses(owner: str) -> tuple[str, ...]:
+    """Each way the viewer and ``owner`` can be blocked; any one of them blocks.
+
+    Membership in sets that depend on the viewer only: PostgreSQL builds each
+    once per statement and probes it per row (a hashed subplan), which keeps
+    search's plan small and quick to find. Search merges the first set with
+    the other members it excludes, to probe one set per row instead of several.
+    """
+    return (f"{owner}.member_id IN ({blocked_members()})", *employer_block_clauses(owner))
 
 
 def is_blocked(owner: str) -> str:
     return "(" + " OR ".join(block_clauses(owner)) + ")"
-
-
-def not_blocked(owner: str) -> str:
-    """The negation as separate conjuncts (``NOT EXISTS`` becomes an anti-join)."""
-    return " AND ".join(f"NOT {clause}" for clause in block_clauses(owner))
 
 
 def _typed(fragment: str):

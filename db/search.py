@@ -48,7 +48,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, REAL, UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.facts import contact_in_state, not_blocked, pending_request, viewer_edges
+from db.engine import fetch_mappings
+from db.facts import (
+    blocked_members,
+    contact_in_state,
+    employer_block_clauses,
+    pending_request,
+    viewer_edges,
+)
 from db.models import Company, Profile
 from db.profiles import profile_query
 
@@ -188,14 +195,6 @@ def _sql(fragment: str) -> TextClause:
     return text(fragment).bindparams(*(bindparam(n, type_=_TYPES.get(n)) for n in names))
 
 
-# Which rows a tier holds. The contacts' branch starts from the viewer's (few)
-# accepted contacts; the other one probes that set for each row.
-_TIER_ROWS = {
-    True: f"profile.member_id = ANY(ARRAY({viewer_edges('ACCEPTED')}))",
-    False: f"NOT {IS_CONTACT}",
-}
-
-
 def _tier_conditions(
     access: Access, tier: Tier, shape: frozenset[str], paged: bool
 ) -> tuple[tuple[str, ...], str]:
@@ -211,13 +210,26 @@ def _tier_conditions(
     return tuple(where), rank
 
 
-# Members search never returns: recruiters (and any deleted member). A small
-# set (a partial index holds it, migration 0003), built once per statement and
-# probed per row, so the filtering needs no join with ``member``.
-NOT_SEARCHABLE = (
-    "profile.member_id NOT IN (SELECT id FROM member"
-    " WHERE kind <> 'CANDIDATE' OR deleted_at IS NOT NULL)"
-)
+# Members search never returns: recruiters (and any deleted member), a small set
+# (a partial index holds it, migration 0003).
+NOT_SEARCHABLE = "SELECT id FROM member WHERE kind <> 'CANDIDATE' OR deleted_at IS NOT NULL"
+
+
+def excluded(contact: bool | None) -> str:
+    """SQL: the rows a branch leaves out, as one set of member ids probed per row.
+
+    Members who block (or are blocked by) the viewer, members search never
+    returns, and for the other tier the viewer's accepted contacts: one hashed
+    set built once per statement, instead of a probe per rule. The contacts'
+    branch starts from the viewer's (few) accepted contacts instead.
+    """
+    sets = [blocked_members(), NOT_SEARCHABLE]
+    if contact is False:
+        sets.append(viewer_edges("ACCEPTED"))
+    rows = [f"profile.member_id NOT IN ({' UNION ALL '.join(sets)})"]
+    if contact:
+        rows.append(f"profile.member_id = ANY(ARRAY({viewer_edges('ACCEPTED')}))")
+    return " AND ".join(rows)
 
 
 def _branch(
@@ -228,13 +240,11 @@ def _branch(
     Only the sort key travels: the rows are narrow while the statement filters
     and sorts every match, and the page's full rows are joined afterwards.
     """
-    tier_rows = () if contact is None else (_TIER_ROWS[contact],)
     conditions = [
-        NOT_SEARCHABLE,
+        excluded(contact),
         "profile.contactable",
         "profile.member_id <> :viewer",
-        not_blocked("profile"),
-        *tier_rows,
+        *(f"NOT {clause}" for clause in employer_block_clauses("profile")),
         *where,
     ]
     order = f"{rank} DESC, profile.member_id" if "text" in shape else "profile.member_id"
@@ -331,5 +341,4 @@ async def search_candidates(
     prepared = statement_for(viewer_id, access, criteria, after, limit, now)
     if prepared is None:
         return []
-    result = await conn.execute(*prepared)
-    return list(result.mappings())
+    return await fetch_mappings(conn, *prepared)
