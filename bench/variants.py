@@ -126,6 +126,11 @@ class BenchQuery:
         return await view_profiles(info.context, owner_ids(ids), selected(info))
 
 
+# Every variant completes its result with the product's executor (the shortcut
+# for plain leaf fields), so that the ratios compare policy work only.
+EXECUTOR = product.schema.execution_context_class
+
+
 def policy_schema(*, access_log: bool = True) -> strawberry.Schema:
     """The product's schema (same roots, types and extensions) plus ``profiles(ids)``.
 
@@ -139,6 +144,7 @@ def policy_schema(*, access_log: bool = True) -> strawberry.Schema:
         mutation=product.Mutation,
         types=[t.Profile],
         extensions=extensions,
+        execution_context_class=EXECUTOR,
     )
 
 
@@ -285,7 +291,11 @@ class Variant:
 def variants() -> list[Variant]:
     """The variants, in table order."""
     return [
-        Variant("plain", "1. no policy (plain strawberry fields)", strawberry.Schema(PlainQuery)),
+        Variant(
+            "plain",
+            "1. no policy (plain strawberry fields)",
+            strawberry.Schema(PlainQuery, execution_context_class=EXECUTOR),
+        ),
         Variant("policy", "2. policy path (view_profiles, memoized Oso)", policy_schema()),
         Variant(
             "policy_unlogged",
@@ -295,11 +305,11 @@ def variants() -> list[Variant]:
         Variant(
             "obvious",
             "3. obvious: fresh Oso query per field, ORM-style objects",
-            strawberry.Schema(ObviousQuery),
+            strawberry.Schema(ObviousQuery, execution_context_class=EXECUTOR),
         ),
         Variant(
             "fresh",
             "4. fresh Oso query per field, value objects (no memo)",
-            strawberry.Schema(FreshQuery),
+            strawberry.Schema(FreshQuery, execution_context_class=EXECUTOR),
         ),
     ]
