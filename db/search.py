@@ -18,8 +18,8 @@ whole rows, or joining ``member`` for each, through that sort is what made a
 search slow. Only the page's keys are then joined to the same
 ``profile_query`` rows that ``Profile`` objects are built from, with the
 facts the page needs (``is_contact``, ``has_pending_request``), so that the
-resolver can prime its loaders and build the page with no more SQL. When no
-clause depends on the tier (no filter), both tiers share one branch.
+resolver builds the page from them with no more SQL. When no clause depends
+on the tier (no filter), both tiers share one branch.
 """
 
 from __future__ import annotations
