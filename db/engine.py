@@ -124,7 +124,7 @@ async def fetch_mappings(
     """
     compiled = _compiled(statement, conn.dialect)
     bound = compiled.construct_params(params)
-    convert = compiled._bind_processors
+    convert = compiled._bind_processors  # what SQLAlchemy's own execute applies, per parameter
     args = tuple(
         convert[name](bound[name]) if name in convert else bound[name]
         for name in compiled.positiontup

@@ -6,10 +6,11 @@ values. No decision is taken here.
 
 The SQL conditions are module-level fragments because search (``db/search.py``)
 applies the very same ones to its rows: "blocked" cannot mean one thing for
-``profile(id)`` and another for ``searchCandidates``. Each fragment names the
-owner's ``profile`` row by an alias given by the caller and the viewer by the
-``:viewer`` parameter, and each is NULL-free: true or false, never unknown (an
-unknown ``blocked`` would reach Polar as nil, which it refuses).
+``profile(id)`` and another for ``searchCandidates``. A fragment about an
+owner names the owner's ``profile`` row by an alias given by the caller; all
+name the viewer by the ``:viewer`` parameter, and each is NULL-free: true or
+false, never unknown (an unknown ``blocked`` would reach Polar as nil, which
+it refuses).
 """
 
 from __future__ import annotations

@@ -46,13 +46,24 @@ def _asyncpg_dsn(url: str) -> str:
     return async_url(url).replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-async def _recreate(url: str) -> None:
-    conn = await asyncpg.connect(_asyncpg_dsn(url))
+async def drop_database(server_url: str, name: str) -> None:
+    """Drop database ``name`` on the server of ``server_url``, if it exists."""
+    conn = await asyncpg.connect(_asyncpg_dsn(server_url))
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{TEST_DATABASE}"')
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+async def fresh_database(server_url: str, name: str) -> str:
+    """An empty database ``name`` on the server of ``server_url`` (dropped first); its URL."""
+    await drop_database(server_url, name)
+    conn = await asyncpg.connect(_asyncpg_dsn(server_url))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return _with_database(server_url, name)
 
 
 @pytest.fixture(scope="session")
@@ -64,8 +75,7 @@ def data_dir() -> Path:
 async def database_url(data_dir: Path) -> AsyncIterator[str]:
     external = os.environ.get("DATABASE_URL")
     if external:
-        await _recreate(external)
-        url = _with_database(external, TEST_DATABASE)
+        url = await fresh_database(external, TEST_DATABASE)
     else:
         from db.embedded import start_embedded
 
@@ -73,11 +83,7 @@ async def database_url(data_dir: Path) -> AsyncIterator[str]:
     await asyncio.to_thread(upgrade, url)  # alembic runs its own event loop
     yield url
     if external:
-        conn = await asyncpg.connect(_asyncpg_dsn(external))
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)')
-        finally:
-            await conn.close()
+        await drop_database(external, TEST_DATABASE)
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import asyncpg
 import httpx
 import pytest
 
@@ -32,7 +31,7 @@ from config import PROJECT_ROOT
 from db.seed import DEMO_PASSWORD
 from resolvers.accounts import SESSION_COOKIE
 from static.fetch_assets import missing_assets
-from tests.conftest import _asyncpg_dsn, _with_database
+from tests.conftest import drop_database, fresh_database
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -77,14 +76,6 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-async def _execute(dsn: str, statement: str) -> None:
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture(scope="module")
 async def service() -> AsyncIterator[Service]:
     """``app.py serve --demo`` on a free port, on a database of its own.
@@ -100,10 +91,7 @@ async def service() -> AsyncIterator[Service]:
     external = os.environ.get("DATABASE_URL")
     database = f"suplinks_browser_{os.getpid()}"
     if external:
-        drop = f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'
-        await _execute(_asyncpg_dsn(external), drop)
-        await _execute(_asyncpg_dsn(external), f'CREATE DATABASE "{database}"')
-        env["DATABASE_URL"] = _with_database(external, database)
+        env["DATABASE_URL"] = await fresh_database(external, database)
     log_path = data_dir / "serve.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -128,7 +116,7 @@ async def service() -> AsyncIterator[Service]:
             process.kill()
             await asyncio.to_thread(process.wait)
         if external:
-            await _execute(_asyncpg_dsn(external), drop)
+            await drop_database(external, database)
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

@@ -13,7 +13,7 @@ from alembic import command
 
 from db.migrate import alembic_config, upgrade
 from db.models import metadata
-from tests.conftest import TEST_DATABASE, _asyncpg_dsn, _with_database
+from tests.conftest import TEST_DATABASE, _asyncpg_dsn, drop_database, fresh_database
 
 SCRATCH = f"{TEST_DATABASE}_migrations"
 
@@ -29,19 +29,8 @@ async def _indexes(url: str) -> dict[str, str]:
     return {row["indexname"]: row["indexdef"] for row in rows}
 
 
-async def _scratch(database_url: str, *, drop_only: bool = False) -> str:
-    conn = await asyncpg.connect(_asyncpg_dsn(database_url))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
-        if not drop_only:
-            await conn.execute(f'CREATE DATABASE "{SCRATCH}"')
-    finally:
-        await conn.close()
-    return _with_database(database_url, SCRATCH)
-
-
 async def test_head_has_every_index_of_the_models_and_steps_down_and_up(database_url):
-    url = await _scratch(database_url)
+    url = await fresh_database(database_url, SCRATCH)
     try:
         await asyncio.to_thread(upgrade, url)
         head = await _indexes(url)
@@ -62,4 +51,4 @@ async def test_head_has_every_index_of_the_models_and_steps_down_and_up(database
         await asyncio.to_thread(upgrade, url)
         assert await _indexes(url) == head
     finally:
-        await _scratch(database_url, drop_only=True)
+        await drop_database(database_url, SCRATCH)
