@@ -24,15 +24,15 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
+from auth.identity import identify
+from auth.oauth import token_endpoint
 from config import PROJECT_ROOT, ConfigError, Settings, load_settings
 from db.engine import Database, resolve_database_url
 from policies.authorizer import Authorizer, get_authorizer
-from resolvers.accounts import identify
-from resolvers.context import Context
-from resolvers.oauth import token_endpoint
-from resolvers.ratelimit import RateLimiter, limiter_for
 from schema.schema import schema
 from static.fetch_assets import missing_assets
+from web.context import Context
+from web.ratelimit import RateLimiter, limiter_for
 
 STATIC_DIR = PROJECT_ROOT / "static"
 GRAPHIQL_PAGE = STATIC_DIR / "graphiql.html"
@@ -159,7 +159,7 @@ def _migrate(url: str) -> None:
 
 
 async def _seed(url: str, *, quiet: bool = False) -> None:
-    from db.seed import seed_demo
+    from demo.seed import seed_demo
 
     db = Database(url, pool_size=2)
     try:
@@ -169,8 +169,8 @@ async def _seed(url: str, *, quiet: bool = False) -> None:
 
 
 async def _create_api_client(url: str, company: str, name: str, scopes: list[str]) -> int:
-    from resolvers.errors import UserInputError
     from resolvers.partner import company_by_reference, create_client
+    from web.errors import UserInputError
 
     db = Database(url, pool_size=1)
     try:

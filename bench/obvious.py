@@ -19,9 +19,9 @@ from typing import Any
 
 from oso import Oso
 
+from auth.identity import Identity
 from db.facts import RawFacts
 from policies.fields import IDENTITY_FIELDS
-from resolvers.context import Identity
 
 POLICY_PATH = Path(__file__).with_name("obvious.polar")
 

@@ -28,8 +28,8 @@ from db import facts as facts_db
 from db import profiles as profiles_db
 from db.engine import Database
 from policies.authorizer import Authorizer, get_authorizer
-from resolvers import ids
-from resolvers.context import Context
+from views import ids
+from web.context import Context
 
 POLICY_TARGET = 1.15  # policy path / no policy, at most
 OBVIOUS_TARGET = 20.0  # obvious / policy path, at least

@@ -36,13 +36,13 @@ import httpx
 from sqlalchemy import insert, text
 
 from app import create_app
+from auth.security import TokenClaims, issue_token
 from bench.search_seed import Seeded, seed_candidates
 from config import PROJECT_ROOT, Settings
 from db.engine import Database, async_url
 from db.migrate import upgrade
 from db.models import AuthSession
 from db.models import metadata as tables
-from resolvers.security import TokenClaims, issue_token
 
 BENCH_DATABASE = "suplinks_bench_search"
 SIZES = (10_000, 100_000)

@@ -6,7 +6,7 @@ in how (and whether) the privacy policy is applied:
 
 1. ``plain``: no policy. A plain ``Profile`` type filled straight from the rows.
 2. ``policy``: the product's path. The real schema (its types, its extensions)
-   plus one root field calling ``resolvers.profile_view.view_profiles``.
+   plus one root field calling ``views.profiles.view_profiles``.
    ``policy_unlogged`` is the same without the access-log extension.
 3. ``obvious``: every field has a resolver asking Oso afresh, on ORM-style
    objects (``bench.obvious``).
@@ -29,13 +29,13 @@ from strawberry.tools import merge_types
 import schema.schema as product
 from bench.obvious import ProfileRecord, Viewer, obvious_oso
 from policies.authorizer import Authorizer
-from resolvers import ids
-from resolvers.context import Context
-from resolvers.extensions import AccessLogWriter
-from resolvers.profile_view import PROFILE_VALUES, attr, audiences_of, view_profiles
-from resolvers.selection import selected
-from resolvers.standing import relation_for
 from schema import types as t
+from views import ids
+from views.profiles import PROFILE_VALUES, attr, audiences_of, view_profiles
+from views.selection import selected
+from views.standing import relation_for
+from web.context import Context
+from web.extensions import AccessLogWriter
 
 Row = Mapping[str, Any]
 

@@ -18,9 +18,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
 
+from auth.identity import Identity
 from db.engine import Database
 from db.models import Company, Contact, Member, Profile
-from resolvers.context import Identity
 
 UNUSABLE_PASSWORD = "!"  # nobody logs in as a benchmark member
 

@@ -1,7 +1,7 @@
 """Relationship facts between one viewer and a batch of members, in one query.
 
 The result is raw booleans (and, for a partner ATS, the consented field
-names); ``resolvers.standing`` turns them into the policy's ``Relation``
+names); ``views.standing`` turns them into the policy's ``Relation``
 values. No decision is taken here.
 
 The SQL conditions are module-level fragments because search (``db/search.py``)

@@ -1,1 +1,1 @@
-"""Queries and mutations: load rows in batches, build facts, call db and policies."""
+"""Queries and mutations only: each orchestrates db (rows), policies (decisions) and views."""

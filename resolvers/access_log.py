@@ -1,7 +1,7 @@
 """``viewer.accessLog``: who received my narrow-audience or identity fields, and when.
 
-Events are recorded while profiles are built (``resolvers.profile_view``) and
-written in one insert per request (``resolvers.extensions.AccessLogWriter``).
+Events are recorded while profiles are built (``views.profiles``) and
+written in one insert per request (``web.extensions.AccessLogWriter``).
 
 The ``viewer`` label is fixed when the event is written: the viewer's alias
 (a partner ATS: its client's name). Only contacts (and consented partners)
@@ -15,9 +15,9 @@ from __future__ import annotations
 import uuid
 
 from db import access_log as access_log_db
-from resolvers import cursors
-from resolvers.context import Context
 from schema import types as t
+from views import cursors
+from web.context import Context
 
 ACCESS_CURSOR = "access"
 

@@ -1,59 +1,20 @@
-"""Accounts: companies, sign-up, log-in and log-out, and who a request comes from."""
+"""Accounts: companies, sign-up, log-in and log-out, deleting one's account."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from auth import security
+from auth.identity import SESSION_COOKIE, member_identity
 from db import accounts as accounts_db
-from db.engine import Database
-from resolvers import security, validation
-from resolvers.aliases import new_alias
-from resolvers.context import ANONYMOUS, Context, Identity
-from resolvers.errors import UserInputError, problem
-from resolvers.partner import partner_identity
+from resolvers import validation
+from views.aliases import new_alias
+from web.context import Context
+from web.errors import UserInputError, problem
 
-SESSION_COOKIE = "suplinks_session"
 INVALID_CREDENTIALS = "The email or the password is wrong."
-
-
-@dataclass(frozen=True)
-class Credential:
-    """What the request presented, and who it turned out to be."""
-
-    identity: Identity
-    # "bearer" or "cookie" when one was presented but is invalid, expired or revoked.
-    rejected: str | None = None
-
-
-def bearer_token(headers) -> str | None:
-    auth = headers.get("authorization", "")
-    scheme, _, token = auth.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-async def identify(db: Database, secret: str, headers, cookies) -> Credential:
-    """Resolve the viewer from ``Authorization: Bearer`` or else the session cookie."""
-    token = bearer_token(headers)
-    source = "bearer" if token else "cookie"
-    token = token or cookies.get(SESSION_COOKIE)
-    if not token:
-        return Credential(ANONYMOUS)
-    claims = security.read_token(secret, token)
-    if claims is None:
-        return Credential(ANONYMOUS, rejected=source)
-    if claims.subject == "partner":
-        partner = await partner_identity(db, claims)
-        return Credential(partner or ANONYMOUS, rejected=None if partner else source)
-    if claims.subject != "member":
-        return Credential(ANONYMOUS, rejected=source)
-    async with db.read() as conn:
-        row = await accounts_db.session_member(conn, claims.principal)
-    if row is None:
-        return Credential(ANONYMOUS, rejected=source)
-    return Credential(_identity(row, claims.principal))
 
 
 async def register_company(
@@ -112,22 +73,12 @@ async def authenticate(conn: AsyncConnection, *, email: str, password: str) -> u
     return row["id"]
 
 
-def _identity(row, session_id: uuid.UUID) -> Identity:
-    return Identity(
-        member_id=row["id"],
-        kind=row["kind"],
-        company_id=row["company_id"],
-        alias=row["alias"],
-        session_id=session_id,
-    )
-
-
 async def open_session(ctx: Context, conn: AsyncConnection, member_id: uuid.UUID) -> str:
     """Create a server-side session, act as its member from now on in this request,
     set the cookie, and return the signed token."""
     expires_at = security.expiry(ctx.settings.token_ttl_seconds)
     session_id = await accounts_db.create_session(conn, member_id, expires_at)
-    ctx.identity = _identity(await accounts_db.session_member(conn, session_id), session_id)
+    ctx.identity = member_identity(await accounts_db.session_member(conn, session_id), session_id)
     ctx.rejected_credential = None
     token = security.issue_token(
         ctx.settings.secret_key,

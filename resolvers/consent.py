@@ -19,11 +19,11 @@ from db import consent as consent_db
 from db import profiles as profiles_db
 from policies.authorizer import Authorizer
 from policies.fields import PRIVATE_FIELDS, Audience
-from resolvers import ids
-from resolvers.context import Context
-from resolvers.profile_view import audiences_of, employer
-from resolvers.standing import preview_relation
 from schema import types as t
+from views import ids
+from views.profiles import audiences_of, employer
+from views.standing import preview_relation
+from web.context import Context
 
 PURPOSE = "Share my profile, as a contact reads it, with the applicant tracking system of {}"
 _PURPOSE_MAX = 200  # the column's length

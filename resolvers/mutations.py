@@ -12,9 +12,9 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from resolvers.context import Context
-from resolvers.errors import UserInputError
 from schema.types import UserError
+from web.context import Context
+from web.errors import UserInputError
 
 T = TypeVar("T")
 

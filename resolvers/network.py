@@ -7,7 +7,7 @@ Promises kept here (DESIGN.md section 4, docs/network.md):
   their quotas, to a contactable candidate who does not block them (rule 5).
 - Every refusal that would reveal something about the target (unknown,
   deleted, blocked either way, hidden from their employer, not contactable)
-  is ``resolvers.errors.not_found()``, the answer to an unknown id (rules 2, 9).
+  is ``web.errors.not_found()``, the answer to an unknown id (rules 2, 9).
 - A block ends what is open between the two sides in the same transaction;
   from then on each is invisible to the other (rule 7).
 - Edges are read only by their endpoints (rule 3); see ``contact_view``.
@@ -29,14 +29,15 @@ from db import facts as facts_db
 from db import network as network_db
 from db import profiles as profiles_db
 from policies.authorizer import Authorizer
-from resolvers import consent, ids
-from resolvers.contact_view import counterpart_of, edge_relation, page_of_edges, view_edge
-from resolvers.context import Context
-from resolvers.errors import not_found, problem
-from resolvers.profile_view import build_profile, employer
-from resolvers.selection import selected
-from resolvers.standing import relation_for
+from resolvers import consent
 from schema import types as t
+from views import ids
+from views.contacts import counterpart_of, edge_relation, page_of_edges, view_edge
+from views.profiles import build_profile, employer
+from views.selection import selected
+from views.standing import relation_for
+from web.context import Context
+from web.errors import not_found, problem
 
 MESSAGE_MIN = 30
 MESSAGE_MAX = 2000

@@ -6,25 +6,21 @@ Client secrets are 256 random bits: a SHA-256 digest is enough to store them
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from auth import security
 from db import accounts as accounts_db
 from db import partner as partner_db
-from db.engine import Database
-from resolvers import security, validation
-from resolvers.context import Context, Identity
-from resolvers.errors import forbidden, problem
+from resolvers import validation
+from web.context import Context
+from web.errors import forbidden, problem
 
 PIPELINE_READ = "pipeline:read"
 SCOPES = frozenset({PIPELINE_READ})
-
-# Compared against when a client id is unknown, so both cases cost the same.
-_DUMMY_DIGEST = hashlib.sha256(b"suplinks-unknown-client").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -32,14 +28,6 @@ class IssuedClient:
     row_id: uuid.UUID
     client_id: str
     client_secret: str  # shown once, never stored
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _new_secret() -> str:
-    return "sls_" + secrets.token_urlsafe(32)
 
 
 def check_scopes(scopes: list[str]) -> list[str]:
@@ -58,11 +46,11 @@ async def create_client(
     conn: AsyncConnection, company_id: uuid.UUID, name: str, scopes: list[str]
 ) -> IssuedClient:
     clean_name = validation.text(name, "name", max_length=200, required=True)
-    secret = _new_secret()
+    secret = security.new_client_secret()
     row = await partner_db.insert_client(
         conn,
         client_id="slc_" + secrets.token_urlsafe(16),
-        secret_hash=_digest(secret),
+        secret_hash=security.client_secret_digest(secret),
         company_id=company_id,
         name=clean_name,
         scopes=check_scopes(scopes),
@@ -91,8 +79,8 @@ async def rotate_secret(conn: AsyncConnection, ctx: Context, client_id: str) -> 
     row = await own_client(conn, ctx, client_id)
     if row["revoked_at"] is not None:
         raise problem("REVOKED", "This API client is revoked.", "clientId")
-    secret = _new_secret()
-    await partner_db.set_secret(conn, row["id"], _digest(secret))
+    secret = security.new_client_secret()
+    await partner_db.set_secret(conn, row["id"], security.client_secret_digest(secret))
     return IssuedClient(row["id"], row["client_id"], secret)
 
 
@@ -102,33 +90,9 @@ async def revoke_client(conn: AsyncConnection, ctx: Context, client_id: str) -> 
     return IssuedClient(row["id"], row["client_id"], "")
 
 
-async def authenticate_client(conn: AsyncConnection, client_id: str, secret: str):
-    """The live client row if the secret matches; None otherwise (constant-time compare)."""
-    row = await partner_db.client_by_client_id(conn, client_id)
-    expected = row["secret_hash"] if row is not None else _DUMMY_DIGEST
-    matches = security.equal(expected, _digest(secret))
-    if row is None or not matches or row["revoked_at"] is not None:
-        return None
-    return row
-
-
-async def partner_identity(db: Database, claims: security.TokenClaims) -> Identity | None:
-    """Who a partner token stands for; None once its client is revoked (at once)."""
-    async with db.read() as conn:
-        row = await partner_db.live_client(conn, claims.principal)
-    if row is None:
-        return None
-    return Identity(
-        company_id=row["company_id"],
-        partner_client_id=row["id"],
-        partner_label=f"{row['name']} (the ATS of {row['company_name']})",
-        scopes=claims.scopes,
-    )
-
-
 async def company_by_reference(conn: AsyncConnection, reference: str):
     """A company by opaque id or by email domain (for the command line)."""
-    from resolvers import ids
+    from views import ids
 
     company_id = ids.decode(ids.COMPANY, reference)
     if company_id is not None:

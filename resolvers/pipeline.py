@@ -10,7 +10,7 @@ Each candidate is built by ``view_profiles`` with the viewer's own facts, so
 nothing here decides a field:
 
 - the company's ATS stands to a candidate who consented as a contact does,
-  limited to the fields on their receipts (``resolvers.standing``), and to
+  limited to the fields on their receipts (``views.standing``), and to
   anyone else as nobody;
 - a recruiter of the company reads each candidate as they would anywhere
   else: the recruiter who holds the contact reads a contact's fields, a
@@ -21,12 +21,12 @@ nothing here decides a field:
 from __future__ import annotations
 
 from db import network as network_db
-from resolvers.contact_view import page_of_edges
-from resolvers.context import Context
-from resolvers.errors import forbidden
 from resolvers.partner import PIPELINE_READ
-from resolvers.selection import selected
 from schema import types as t
+from views.contacts import page_of_edges
+from views.selection import selected
+from web.context import Context
+from web.errors import forbidden
 
 PIPELINE_CURSOR = "pipeline"
 

@@ -12,10 +12,11 @@ from db import accounts as accounts_db
 from db import profiles as profiles_db
 from db.facts import NO_FACTS
 from policies.fields import PRIVATE_FIELDS
-from resolvers import ids, validation
-from resolvers.context import Context
-from resolvers.errors import problem
-from resolvers.profile_view import (
+from resolvers import validation
+from schema import types as t
+from schema.inputs import ExperienceInput, ProfileInput
+from views import ids
+from views.profiles import (
     PROFILE_VALUES,
     attr,
     audiences_of,
@@ -23,10 +24,10 @@ from resolvers.profile_view import (
     employer,
     view_profile,
 )
-from resolvers.selection import selected
-from resolvers.standing import relation_for
-from schema import types as t
-from schema.inputs import ExperienceInput, ProfileInput
+from views.selection import selected
+from views.standing import relation_for
+from web.context import Context
+from web.errors import problem
 
 # --- reading ----------------------------------------------------------------
 

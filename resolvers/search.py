@@ -19,18 +19,19 @@ import struct
 import uuid
 from functools import lru_cache
 
+from auth.identity import Identity
 from db import search as search_db
 from db.facts import RawFacts
 from policies.authorizer import Authorizer
 from policies.facts import Relation
 from policies.fields import CANDIDATE_DEFAULTS
-from resolvers import ids
-from resolvers.context import Context, Identity
-from resolvers.errors import ApiError, forbidden
-from resolvers.profile_view import experience_band, view_rows
-from resolvers.standing import relation_for
 from schema import types as t
 from schema.inputs import CandidateFilter
+from views import ids
+from views.profiles import experience_band, view_rows
+from views.standing import relation_for
+from web.context import Context
+from web.errors import ApiError, forbidden
 
 MAX_FIRST = 100
 MAX_TEXT = 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from resolvers.errors import problem
+from web.errors import problem
 
 EMAIL_RE = re.compile(
     r"^[^@\s]+@([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+)$"

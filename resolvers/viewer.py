@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 
 from policies.fields import PRIVATE_FIELDS
-from resolvers.context import Context
-from resolvers.profile_view import audiences_of, build_profile, view_profile
-from resolvers.selection import selected
-from resolvers.standing import preview_relation
 from schema import types as t
+from views.profiles import audiences_of, build_profile, view_profile
+from views.selection import selected
+from views.standing import preview_relation
+from web.context import Context
 
 
 async def own_profile(ctx: Context, info, member_id: uuid.UUID) -> t.Profile:

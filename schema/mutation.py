@@ -6,12 +6,12 @@ import strawberry
 
 from resolvers import accounts, profiles
 from resolvers.mutations import run
-from resolvers.profile_view import employer, view_profile
-from resolvers.selection import selected
 from schema.inputs import CompanyInput, ProfileInput, SignUpInput
 from schema.payloads import AuthPayload, CompanyPayload, DeletePayload, ProfilePayload
 from schema.types import Audience
 from schema.viewer import Viewer
+from views.profiles import employer, view_profile
+from views.selection import selected
 
 
 async def _profile_payload(info: strawberry.Info, outcome) -> ProfilePayload:

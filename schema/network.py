@@ -5,11 +5,11 @@ from __future__ import annotations
 import strawberry
 
 from resolvers import network
-from resolvers.contact_view import view_edge
 from resolvers.mutations import run
-from resolvers.profile_view import view_profile
-from resolvers.selection import selected
 from schema.payloads import BlockPayload, ContactRequestPayload, ProfilePayload
+from views.contacts import view_edge
+from views.profiles import view_profile
+from views.selection import selected
 
 
 async def _request_payload(info: strawberry.Info, outcome) -> ContactRequestPayload:

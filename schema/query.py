@@ -6,9 +6,9 @@ import strawberry
 
 from resolvers import network
 from resolvers import profiles as r
-from resolvers.ids import CONTACT_REQUEST, PROFILE, kind_of
 from schema.types import Employer, Node, Profile, PublicProfile
 from schema.viewer import Viewer
+from views.ids import CONTACT_REQUEST, PROFILE, kind_of
 
 
 @strawberry.type

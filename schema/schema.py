@@ -10,7 +10,6 @@ import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
-from resolvers.extensions import AccessLogWriter, CredentialGate, ErrorMasking
 from schema.execution import PlainFieldsExecutionContext
 from schema.mutation import AccountMutation
 from schema.network import NetworkMutation
@@ -18,6 +17,7 @@ from schema.partner import PartnerMutation, PartnerQuery
 from schema.query import ProfileQuery
 from schema.search import SearchQuery
 from schema.types import Profile
+from web.extensions import AccessLogWriter, CredentialGate, ErrorMasking
 
 Query = merge_types("Query", (ProfileQuery, SearchQuery, PartnerQuery))
 Mutation = merge_types("Mutation", (AccountMutation, NetworkMutation, PartnerMutation))

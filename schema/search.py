@@ -5,9 +5,9 @@ from __future__ import annotations
 import strawberry
 
 from resolvers import search as r
-from resolvers.selection import selected
 from schema.inputs import CandidateFilter
 from schema.types import ProfileConnection
+from views.selection import selected
 
 
 @strawberry.type

@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, update
 
 from db.engine import Database
 from db.models import Company, CompanyBlock, Contact, Member, MemberBlock, Profile
-from resolvers import ids
+from views import ids
 
 SEARCH = """
 query($f: CandidateFilter, $first: Int, $after: String) {

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from resolvers import security
+from auth import security
 from tests.client import PASSWORD, table_counts
 
 SIGN_UP = """

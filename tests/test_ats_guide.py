@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from db.seed import DEMO_PASSWORD
+from demo.seed import DEMO_PASSWORD
 from tests.service import ROOT, running_service
 
 GUIDE = ROOT / "docs" / "ats.md"

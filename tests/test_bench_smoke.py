@@ -14,8 +14,8 @@ from bench.world import seed
 from db import facts as facts_db
 from db import profiles as profiles_db
 from policies.authorizer import Authorizer, get_authorizer
-from resolvers.profile_view import audiences_of
-from resolvers.standing import relation_for
+from views.profiles import audiences_of
+from views.standing import relation_for
 
 
 async def _expected_allowed(db, world) -> list[set[str]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from db.seed import DEMO_PASSWORD
+from demo.seed import DEMO_PASSWORD
 from tests.service import ROOT, running_service
 
 LOG_IN = "mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token userErrors { code } } }"

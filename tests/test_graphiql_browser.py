@@ -27,9 +27,9 @@ import httpx
 import pytest
 
 from app import CONTENT_SECURITY_POLICY
+from auth.identity import SESSION_COOKIE
 from config import PROJECT_ROOT
-from db.seed import DEMO_PASSWORD
-from resolvers.accounts import SESSION_COOKIE
+from demo.seed import DEMO_PASSWORD
 from static.fetch_assets import missing_assets
 from tests.conftest import drop_database, fresh_database
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from db.network import message_fingerprint
-from resolvers import cursors
-from resolvers.errors import ApiError
+from views import cursors
+from web.errors import ApiError
 
 
 def test_fingerprint_ignores_case_spacing_and_punctuation():

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from resolvers import security
+from auth import security
 from tests.client import table_counts
 
 CREATE = """

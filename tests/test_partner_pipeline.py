@@ -16,8 +16,8 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import text
 
+from auth import security
 from db.facts import load_partner_facts
-from resolvers import ids, security
 from tests.client import Api, Member
 from tests.network_support import (
     BLOCK,
@@ -41,6 +41,7 @@ from tests.partner_support import (
     shared_contact,
     withdraw_consent,
 )
+from views import ids
 
 
 async def _world(api: Api) -> SimpleNamespace:

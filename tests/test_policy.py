@@ -38,7 +38,7 @@ RELATIONS = {
     "contact, owner on confidential search": Relation(
         is_member=True, is_contact=True, owner_confidential=True
     ),
-    # A partner ATS stands as a contact to a candidate who consented (resolvers.standing),
+    # A partner ATS stands as a contact to a candidate who consented (views.standing),
     # limited to the fields of the receipts; to anyone else as nobody (Relation()).
     "consented partner ATS": Relation(is_contact=True, is_partner=True, consented_fields=CONSENTED),
     "consented partner ATS, candidate blocks the company": Relation(
@@ -145,8 +145,8 @@ def test_edited_policy_takes_effect_after_restart(tmp_path: Path):
 
 
 def test_a_field_without_a_decision_cannot_ship():
-    from resolvers.profile_view import check_registry
     from schema.types import Profile
+    from views.profiles import check_registry
 
     @strawberry.type
     class ProfileWithLeak(Profile):

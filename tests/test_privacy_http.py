@@ -10,7 +10,7 @@ from sqlalchemy import insert
 
 from db.models import Contact
 from policies.fields import PROFILE_FIELDS
-from resolvers import ids
+from views import ids
 
 SUBFIELDS = {
     "currentEmployer": "{ id name sector sizeBand }",

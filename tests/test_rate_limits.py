@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from resolvers.errors import ApiError
-from resolvers.ratelimit import MemoryStore, RateLimiter, RedisStore
 from tests.service import running_service
+from web.errors import ApiError
+from web.ratelimit import MemoryStore, RateLimiter, RedisStore
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 

@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Boolean, Text, bindparam, insert, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
+from auth.security import TokenClaims, issue_token
 from db import facts as facts_db
 from db.engine import Database
 from db.models import AuthSession, Company, CompanyBlock, Contact, Member, MemberBlock, Profile
@@ -38,10 +39,9 @@ from db.models import metadata as tables
 from policies.authorizer import get_authorizer
 from policies.facts import Relation
 from policies.fields import effective_audiences
-from resolvers import ids
-from resolvers.profile_view import experience_band
-from resolvers.security import TokenClaims, issue_token
 from tests.search_world import SEARCH, contact_row
+from views import ids
+from views.profiles import experience_band
 
 WORLDS = 200
 

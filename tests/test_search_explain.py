@@ -14,14 +14,14 @@ import json
 
 from sqlalchemy import text
 
+from auth.identity import Identity
 from bench.search_seed import RARE_SECTOR, seed_candidates
 from db import search as search_db
 from policies.authorizer import get_authorizer
-from resolvers import ids
-from resolvers.context import Identity
 from resolvers.search import access_for, criteria
 from schema.inputs import CandidateFilter
 from schema.types import Seniority
+from views import ids
 
 CANDIDATES = 100_000
 

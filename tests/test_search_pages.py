@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from resolvers import ids
 from tests.search_world import SEARCH, add_contacts, insert_candidates, insert_company
+from views import ids
 
 EVERYTHING = """
 query($f: CandidateFilter, $first: Int, $after: String) {

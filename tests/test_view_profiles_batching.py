@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import uuid
 
+from auth.identity import Identity
 from bench.world import seed
 from db.facts import RawFacts
 from policies.authorizer import get_authorizer
 from policies.fields import PROFILE_FIELDS
-from resolvers import ids
-from resolvers.context import Context, Identity
-from resolvers.profile_view import FieldPlans, build_profile, view_profiles
-from resolvers.standing import relation_for
+from views import ids
+from views.profiles import FieldPlans, build_profile, view_profiles
+from views.standing import relation_for
+from web.context import Context
 
 
 async def test_one_query_for_rows_and_facts_and_unknown_ids_are_null(db, settings):

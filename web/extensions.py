@@ -26,7 +26,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from db import access_log as access_log_db
-from resolvers.errors import ApiError, unauthenticated
+from web.errors import ApiError, unauthenticated
 
 logger = logging.getLogger("suplinks.errors")
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -43,6 +45,17 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+def new_client_secret() -> str:
+    """A partner client's secret: 256 random bits, shown once."""
+    return "sls_" + secrets.token_urlsafe(32)
+
+
+def client_secret_digest(secret: str) -> str:
+    """Client secrets are random, not chosen: a SHA-256 digest stores them safely
+    (no password-style stretching needed)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def equal(a: str, b: str) -> bool:

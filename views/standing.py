@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from auth.identity import Identity
 from db.facts import RawFacts
 from policies.facts import Relation
-from resolvers.context import Identity
 
 
 def relation_for(

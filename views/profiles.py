@@ -27,11 +27,11 @@ from policies.fields import (
     Audience,
     effective_audiences,
 )
-from resolvers import ids
-from resolvers.context import Context
-from resolvers.selection import Tree
-from resolvers.standing import relation_for
 from schema import types as t
+from views import ids
+from views.selection import Tree
+from views.standing import relation_for
+from web.context import Context
 
 Row = Mapping[str, Any]
 E = TypeVar("E", bound=Enum)

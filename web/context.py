@@ -10,42 +10,14 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from auth.identity import Identity
 from config import Settings
 from db import facts as facts_db
 from db import profiles as profiles_db
 from db.engine import Database
 from policies.authorizer import Authorizer
-from resolvers.errors import unauthenticated
-from resolvers.ratelimit import RateLimiter
-
-
-@dataclass(frozen=True)
-class Identity:
-    """Who is asking: nobody, a member (by session), or a partner ATS client."""
-
-    member_id: uuid.UUID | None = None
-    kind: str | None = None  # "CANDIDATE" | "RECRUITER"
-    company_id: uuid.UUID | None = None  # a recruiter's company, or a partner's
-    alias: str | None = None
-    session_id: uuid.UUID | None = None
-    partner_client_id: uuid.UUID | None = None  # api_client row id
-    partner_label: str | None = None
-    scopes: tuple[str, ...] = ()
-
-    @property
-    def is_member(self) -> bool:
-        return self.member_id is not None
-
-    @property
-    def is_recruiter(self) -> bool:
-        return self.kind == "RECRUITER" and self.company_id is not None
-
-    @property
-    def is_partner(self) -> bool:
-        return self.partner_client_id is not None
-
-
-ANONYMOUS = Identity()
+from web.errors import unauthenticated
+from web.ratelimit import RateLimiter
 
 
 @dataclass
@@ -53,7 +25,7 @@ class AccessLog:
     """Fields of CONTACTS-or-narrower audience (or identity) received, per owner.
 
     Collected while profiles are built and written in one insert at the end of
-    the request (``resolvers.extensions.AccessLogWriter``).
+    the request (``web.extensions.AccessLogWriter``).
     """
 
     seen: dict[uuid.UUID, set[str]] = field(default_factory=dict)

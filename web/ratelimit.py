@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
-from resolvers.errors import ApiError
+from web.errors import ApiError
 
 
 class Store(Protocol):

@@ -13,7 +13,7 @@ import binascii
 import uuid
 from datetime import datetime
 
-from resolvers.errors import ApiError
+from web.errors import ApiError
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100

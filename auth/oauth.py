@@ -10,16 +10,20 @@ import base64
 import binascii
 from urllib.parse import unquote
 
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from auth import security
 from config import Settings
+from db import partner as partner_db
 from db.engine import Database
-from resolvers import security
-from resolvers.partner import authenticate_client
-from resolvers.ratelimit import RateLimiter
+from web.ratelimit import RateLimiter
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+# Compared against when a client id is unknown, so both cases cost the same.
+_DUMMY_DIGEST = security.client_secret_digest("suplinks-unknown-client")
 
 
 def _error(code: str, description: str, status: int = 400, headers: dict | None = None):
@@ -40,6 +44,16 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
         return ("", "")
     client_id, _, secret = decoded.partition(":")
     return unquote(client_id), unquote(secret)  # RFC 6749 2.3.1: form-encoded first
+
+
+async def authenticate_client(conn: AsyncConnection, client_id: str, secret: str):
+    """The live client row if the secret matches; None otherwise (constant-time compare)."""
+    row = await partner_db.client_by_client_id(conn, client_id)
+    expected = row["secret_hash"] if row is not None else _DUMMY_DIGEST
+    matches = security.equal(expected, security.client_secret_digest(secret))
+    if row is None or not matches or row["revoked_at"] is not None:
+        return None
+    return row
 
 
 def token_endpoint(settings: Settings, db: Database, limiter: RateLimiter):

@@ -22,11 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db import network as network_db
 from policies.facts import EdgeRelation
-from resolvers import cursors, ids
-from resolvers.context import Context
-from resolvers.profile_view import view_profiles
-from resolvers.selection import Tree
 from schema import types as t
+from views import cursors, ids
+from views.profiles import view_profiles
+from views.selection import Tree
+from web.context import Context
 
 Row = Mapping[str, Any]
 Position = tuple[datetime, uuid.UUID]

@@ -1,0 +1,1 @@
+"""Who is asking: passwords, access tokens, sessions, OAuth client credentials."""

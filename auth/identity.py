@@ -1,0 +1,113 @@
+"""Who a request comes from: a member's session, a partner ATS token, or nobody.
+
+``identify`` reads ``Authorization: Bearer`` or else the session cookie, checks
+the signature, then asks the database whether the session (or the partner's
+client) is still live, so a revocation takes effect on the very next request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from auth import security
+from db import accounts as accounts_db
+from db import partner as partner_db
+from db.engine import Database
+
+SESSION_COOKIE = "suplinks_session"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is asking: nobody, a member (by session), or a partner ATS client."""
+
+    member_id: uuid.UUID | None = None
+    kind: str | None = None  # "CANDIDATE" | "RECRUITER"
+    company_id: uuid.UUID | None = None  # a recruiter's company, or a partner's
+    alias: str | None = None
+    session_id: uuid.UUID | None = None
+    partner_client_id: uuid.UUID | None = None  # api_client row id
+    partner_label: str | None = None
+    scopes: tuple[str, ...] = ()
+
+    @property
+    def is_member(self) -> bool:
+        return self.member_id is not None
+
+    @property
+    def is_recruiter(self) -> bool:
+        return self.kind == "RECRUITER" and self.company_id is not None
+
+    @property
+    def is_partner(self) -> bool:
+        return self.partner_client_id is not None
+
+
+ANONYMOUS = Identity()
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What the request presented, and who it turned out to be."""
+
+    identity: Identity
+    # "bearer" or "cookie" when one was presented but is invalid, expired or revoked.
+    rejected: str | None = None
+
+
+def bearer_token(headers: Mapping[str, str]) -> str | None:
+    auth = headers.get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def identify(
+    db: Database, secret: str, headers: Mapping[str, str], cookies: Mapping[str, str]
+) -> Credential:
+    """Resolve the viewer from ``Authorization: Bearer`` or else the session cookie."""
+    token = bearer_token(headers)
+    source = "bearer" if token else "cookie"
+    token = token or cookies.get(SESSION_COOKIE)
+    if not token:
+        return Credential(ANONYMOUS)
+    claims = security.read_token(secret, token)
+    if claims is None:
+        return Credential(ANONYMOUS, rejected=source)
+    if claims.subject == "partner":
+        partner = await partner_identity(db, claims)
+        return Credential(partner or ANONYMOUS, rejected=None if partner else source)
+    if claims.subject != "member":
+        return Credential(ANONYMOUS, rejected=source)
+    async with db.read() as conn:
+        row = await accounts_db.session_member(conn, claims.principal)
+    if row is None:
+        return Credential(ANONYMOUS, rejected=source)
+    return Credential(member_identity(row, claims.principal))
+
+
+def member_identity(row: Mapping[str, Any], session_id: uuid.UUID) -> Identity:
+    """A member's identity from their session row (``db.accounts.session_member``)."""
+    return Identity(
+        member_id=row["id"],
+        kind=row["kind"],
+        company_id=row["company_id"],
+        alias=row["alias"],
+        session_id=session_id,
+    )
+
+
+async def partner_identity(db: Database, claims: security.TokenClaims) -> Identity | None:
+    """Who a partner token stands for; None once its client is revoked (at once)."""
+    async with db.read() as conn:
+        row = await partner_db.live_client(conn, claims.principal)
+    if row is None:
+        return None
+    return Identity(
+        company_id=row["company_id"],
+        partner_client_id=row["id"],
+        partner_label=f"{row['name']} (the ATS of {row['company_name']})",
+        scopes=claims.scopes,
+    )

@@ -1,0 +1,1 @@
+"""Building GraphQL objects from rows and policy decisions: profiles, edges, ids, cursors."""

@@ -1,0 +1,1 @@
+"""Around every request: the context, schema extensions, errors, rate limits."""
