@@ -81,7 +81,7 @@ async def identify(
         return Credential(partner or ANONYMOUS, rejected=None if partner else source)
     if claims.subject != "member":
         return Credential(ANONYMOUS, rejected=source)
-    async with db.read() as conn:
+    async with db.autocommit() as conn:
         row = await accounts_db.session_member(conn, claims.principal)
     if row is None:
         return Credential(ANONYMOUS, rejected=source)
@@ -101,7 +101,7 @@ def member_identity(row: Mapping[str, Any], session_id: uuid.UUID) -> Identity:
 
 async def partner_identity(db: Database, claims: security.TokenClaims) -> Identity | None:
     """Who a partner token stands for; None once its client is revoked (at once)."""
-    async with db.read() as conn:
+    async with db.autocommit() as conn:
         row = await partner_db.live_client(conn, claims.principal)
     if row is None:
         return None

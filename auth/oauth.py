@@ -74,7 +74,7 @@ def token_endpoint(settings: Settings, db: Database, limiter: RateLimiter):
             return _error(
                 "rate_limited", f"Retry in {wait} seconds.", 429, {"Retry-After": str(wait)}
             )
-        async with db.read() as conn:
+        async with db.autocommit() as conn:
             client = await authenticate_client(conn, str(client_id), str(secret))
         if client is None:
             return _error("invalid_client", "Client authentication failed.", 401, challenge)

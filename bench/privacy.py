@@ -83,7 +83,7 @@ class Results:
 
 
 async def prime(db: Database, world: World) -> Primed:
-    async with db.read() as conn:
+    async with db.autocommit() as conn:
         rows = await profiles_db.load_profiles(conn, world.owner_ids)
         facts = await facts_db.load_facts(conn, world.viewer.member_id, world.owner_ids)
     return Primed(rows, facts)

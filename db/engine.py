@@ -81,8 +81,13 @@ class Database:
         event.listen(self.engine.sync_engine, "before_cursor_execute", self.counter)
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for reads, or for one statement that needs no transaction."""
+    async def autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """A connection without BEGIN: each statement commits on its own.
+
+        For reads, and for writes that are one statement (atomic by themselves,
+        like the access log's INSERT). Several statements that must succeed or
+        fail together belong in ``write()``.
+        """
         async with self._autocommit.connect() as conn:
             yield conn
 

@@ -27,7 +27,7 @@ async def access_log(
 ) -> t.AccessEventConnection:
     limit = cursors.page_size(first)
     position = cursors.decode(ACCESS_CURSOR, after)
-    async with ctx.db.read() as conn:
+    async with ctx.db.autocommit() as conn:
         rows = await access_log_db.events_of(conn, member_id, after=position, limit=limit + 1)
     edges = [
         t.AccessEventEdge(

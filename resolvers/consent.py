@@ -72,7 +72,7 @@ async def record_receipt(
 
 async def receipts(ctx: Context, member_id: uuid.UUID) -> list[t.ConsentReceipt]:
     """The member's own receipts, newest first (a recruiter has none)."""
-    async with ctx.db.read() as conn:
+    async with ctx.db.autocommit() as conn:
         rows = await consent_db.receipts_of(conn, member_id)
     return [
         t.ConsentReceipt(

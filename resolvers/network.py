@@ -361,7 +361,7 @@ async def blocked_members(ctx: Context, info, member_id: uuid.UUID) -> list[t.Pr
     with my real relation to them, under which the policy denies every private
     field: I get back only the id and alias I already had when I blocked them.
     """
-    async with ctx.db.read() as conn:
+    async with ctx.db.autocommit() as conn:
         blocked = await network_db.blocked_member_ids(conn, member_id)
     rows = [row for row in await ctx.profiles.load_many(blocked) if row is not None]
     found = await ctx.facts.load_many([row["member_id"] for row in rows])
@@ -374,6 +374,6 @@ async def blocked_members(ctx: Context, info, member_id: uuid.UUID) -> list[t.Pr
 
 
 async def blocked_companies(ctx: Context, member_id: uuid.UUID) -> list[t.Employer]:
-    async with ctx.db.read() as conn:
+    async with ctx.db.autocommit() as conn:
         rows = await network_db.blocked_companies(conn, member_id)
     return [employer(r["id"], r["name"], r["sector"], r["size_band"]) for r in rows]

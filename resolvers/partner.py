@@ -101,5 +101,5 @@ async def company_by_reference(conn: AsyncConnection, reference: str):
 
 
 async def list_clients(ctx: Context, company_id: uuid.UUID) -> list:
-    async with ctx.db.read() as conn:
+    async with ctx.db.autocommit() as conn:
         return await partner_db.company_clients(conn, company_id)

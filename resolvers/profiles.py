@@ -44,7 +44,7 @@ async def public_profile(ctx: Context, info, handle: str) -> t.PublicProfile | N
     clean = validation.HANDLE_RE.match(handle.strip().lower() or "-")
     if not clean:
         return None
-    async with ctx.db.read() as conn:
+    async with ctx.db.autocommit() as conn:
         owner = await profiles_db.member_by_handle(conn, clean.group(0))
     if owner is None:
         return None
@@ -65,7 +65,7 @@ async def public_profile(ctx: Context, info, handle: str) -> t.PublicProfile | N
 
 async def companies(ctx: Context, search: str | None, first: int) -> list[t.Employer]:
     first = max(0, min(first, 100))
-    async with ctx.db.read() as conn:
+    async with ctx.db.autocommit() as conn:
         rows = await accounts_db.search_companies(conn, (search or "").strip() or None, first)
     return [employer(r["id"], r["name"], r["sector"], r["size_band"]) for r in rows]
 

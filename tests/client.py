@@ -115,7 +115,7 @@ async def table_counts(db) -> dict[str, int]:
     from db.models import metadata
 
     counts = {}
-    async with db.read() as conn:
+    async with db.autocommit() as conn:
         for table in metadata.sorted_tables:
             counts[table.name] = (
                 await conn.execute(text(f"SELECT count(*) FROM {table.name}"))

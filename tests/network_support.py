@@ -124,7 +124,7 @@ NETWORK_TABLES = ("contact", "member_block", "company_block", "profile")
 async def snapshot(db) -> dict[str, list]:
     """Every row of the tables a network mutation may write."""
     out = {}
-    async with db.read() as conn:
+    async with db.autocommit() as conn:
         for table in NETWORK_TABLES:
             rows = await conn.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2"))
             out[table] = [tuple(r) for r in rows]

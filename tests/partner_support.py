@@ -105,7 +105,7 @@ CONSENT_TABLES = ("contact", "consent_receipt", "company_block", "member_block")
 async def consent_snapshot(db) -> dict[str, list]:
     """Every row of the tables a consent change may write."""
     out = {}
-    async with db.read() as conn:
+    async with db.autocommit() as conn:
         for table in CONSENT_TABLES:
             rows = await conn.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2"))
             out[table] = [tuple(r) for r in rows]

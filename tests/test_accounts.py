@@ -65,7 +65,7 @@ async def test_password_is_hashed_with_argon2id(api, db):
     from sqlalchemy import text
 
     await api.sign_up("ann@mail.example")
-    async with db.read() as conn:
+    async with db.autocommit() as conn:
         stored = (await conn.execute(text("SELECT password_hash FROM member"))).scalar()
     assert stored.startswith("$argon2id$")
     assert PASSWORD not in stored

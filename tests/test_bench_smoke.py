@@ -21,7 +21,7 @@ from views.standing import relation_for
 async def _expected_allowed(db, world) -> list[set[str]]:
     """Per owner, the fields a fresh Oso query (no memo) allows this viewer to read."""
     fresh = Authorizer()
-    async with db.read() as conn:
+    async with db.autocommit() as conn:
         rows = await profiles_db.load_profiles(conn, world.owner_ids)
         facts = await facts_db.load_facts(conn, world.viewer.member_id, world.owner_ids)
     allowed = []

@@ -45,7 +45,7 @@ async def _answers(api, member, profile_id: str) -> list:
 
 
 async def _edge_statuses(db) -> dict:
-    async with db.read() as conn:
+    async with db.autocommit() as conn:
         rows = await conn.execute(text("SELECT message, status FROM contact"))
         return dict(rows.all())
 

@@ -80,7 +80,7 @@ async def test_secret_is_stored_hashed_and_listed_without_it(api, db, client_cre
     from sqlalchemy import text
 
     rita, client_id, secret = client_creds
-    async with db.read() as conn:
+    async with db.autocommit() as conn:
         stored = (await conn.execute(text("SELECT secret_hash FROM api_client"))).scalar()
     assert secret not in stored
     listed = await api.data("{ apiClients { clientId name scopes revokedAt } }", token=rita.token)
@@ -131,7 +131,7 @@ async def test_revoked_client_tokens_stop_working_at_once(api, http, client_cred
 async def test_expired_partner_token_is_unauthenticated(api, settings, client_creds, db):
     from sqlalchemy import text
 
-    async with db.read() as conn:
+    async with db.autocommit() as conn:
         row_id = (await conn.execute(text("SELECT id FROM api_client"))).scalar()
     expired = security.issue_token(
         settings.secret_key,

@@ -157,7 +157,7 @@ async def test_the_pipeline_is_the_latest_accepted_first_and_pages(api):
 
 
 async def _client_row(db, client_id: str) -> uuid.UUID:
-    async with db.read() as conn:
+    async with db.autocommit() as conn:
         result = await conn.execute(
             text("SELECT id FROM api_client WHERE client_id = :c"), {"c": client_id}
         )
@@ -358,7 +358,7 @@ async def test_ends_and_blocks_end_the_sharing(api, db):
 
     # The two SQL views of consent agree: the facts that the policy reads, and the
     # pipeline's own predicate (the partner facts add the company's blocks).
-    async with db.read() as conn:
+    async with db.autocommit() as conn:
         facts = await load_partner_facts(
             conn,
             ids.decode(ids.COMPANY, w.acme),
@@ -414,7 +414,7 @@ async def test_what_the_ats_reads_is_in_the_access_log(api, db):
     assert [e["node"] for e in events] == [
         {"viewer": "Lever Sync (the ATS of Acme)", "fields": ["city", "email", "fullName"]}
     ]
-    async with db.read() as conn:
+    async with db.autocommit() as conn:
         viewer = await conn.execute(
             text("SELECT viewer_id FROM access_event WHERE viewer_label LIKE 'Lever Sync%'")
         )

@@ -330,7 +330,7 @@ async def expected(
     if "text" not in f:
         return sorted(kept), kept
     order = sorted(kept)
-    async with db.read() as conn:
+    async with db.autocommit() as conn:
         rows = await conn.execute(
             _TEXT_ORACLE,
             {
@@ -529,7 +529,7 @@ class Harness:
 
     async def check_facts(self, world: World) -> None:
         """``profile(id)``'s facts agree with the world too (the SQL is shared with search)."""
-        async with self.db.read() as conn:
+        async with self.db.autocommit() as conn:
             loaded = await facts_db.load_facts(conn, world.viewer_id, [p.id for p in world.people])
         for p in world.people:
             want = facts_of(world, p)

@@ -86,7 +86,7 @@ async def _seed(db):
 async def _indexes_used(db, access, viewer, raw: CandidateFilter) -> tuple[set[str], bool]:
     """The indexes the plan of this search reads, and whether it reads a whole big table."""
     statement, params = search_db.statement_for(viewer, access, criteria(raw), None, 51)
-    async with db.read() as conn:
+    async with db.autocommit() as conn:
         compiled = statement.compile(dialect=conn.dialect)
         bound = compiled.construct_params(params)
         args = tuple(bound[name] for name in compiled.positiontup)

@@ -93,7 +93,7 @@ async def view_edge(ctx: Context, edge_id: uuid.UUID | None, tree: Tree) -> t.Co
     """One edge by id; unknown and not-yours answer the same (None): the policy decides."""
     if edge_id is None:
         return None
-    async with ctx.db.read() as conn:
+    async with ctx.db.autocommit() as conn:
         rows = await network_db.edges_by_ids(conn, ctx.identity.member_id, ctx.now(), [edge_id])
     if edge_id not in rows:
         return None
@@ -122,7 +122,7 @@ async def page_of_edges(
     more = False
     while len(edges) < limit:
         need = limit - len(edges)
-        async with ctx.db.read() as conn:
+        async with ctx.db.autocommit() as conn:
             rows = await fetch(conn, position, need + 1)
         more = len(rows) > need
         rows = rows[:need]

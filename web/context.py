@@ -84,7 +84,7 @@ class Context:
 
         async def load(ids: list[uuid.UUID]):
             identity = self.identity
-            async with self.db.read() as conn:
+            async with self.db.autocommit() as conn:
                 if identity.member_id is not None:
                     rows, facts = await profiles_db.load_profiles_seen_by(
                         conn, identity.member_id, list(ids), self.now()
@@ -99,7 +99,7 @@ class Context:
     @property
     def experiences(self) -> DataLoader:
         async def load(ids: list[uuid.UUID]):
-            async with self.db.read() as conn:
+            async with self.db.autocommit() as conn:
                 rows = await profiles_db.load_experiences(conn, list(ids))
             return [rows.get(i, []) for i in ids]
 
@@ -116,10 +116,10 @@ class Context:
         async def load(ids: list[uuid.UUID]):
             identity = self.identity
             if identity.is_partner:
-                async with self.db.read() as conn:
+                async with self.db.autocommit() as conn:
                     found = await facts_db.load_partner_facts(conn, identity.company_id, list(ids))
             elif identity.member_id is not None:
-                async with self.db.read() as conn:
+                async with self.db.autocommit() as conn:
                     found = await facts_db.load_facts(
                         conn, identity.member_id, list(ids), self.now()
                     )

@@ -78,7 +78,7 @@ class AccessLogWriter(SchemaExtension):
             return
         identity = ctx.identity
         label = identity.partner_label or identity.alias or "a member"
-        async with ctx.db.read() as conn:  # one INSERT: atomic without BEGIN/COMMIT
+        async with ctx.db.autocommit() as conn:  # one INSERT: atomic without BEGIN/COMMIT
             await access_log_db.insert_events(
                 conn, viewer_id=identity.member_id, label=label, seen=seen
             )
