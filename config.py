@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,6 +60,21 @@ def parse_rate_limits(raw: str | None) -> dict[str, tuple[int, int]]:
             )
         limits[name.strip()] = (int(count), int(window))
     return limits
+
+
+def fast_paths_enabled(environ: Mapping[str, str]) -> bool:
+    """``SUPLINKS_FAST_PATHS``: ``on`` (the default) or ``off``.
+
+    ``off`` swaps the speed-ups that read libraries' private internals for
+    their stock twins (see ``fastpaths.py``): the way to tell, after an
+    upgrade, whether a failure comes from one of them. It is read when
+    ``fastpaths`` is first imported, not in ``Settings``: the schema is built
+    with its executor at import.
+    """
+    raw = environ.get("SUPLINKS_FAST_PATHS", "").strip().lower() or "on"
+    if raw not in ("on", "off"):
+        raise ConfigError(f"SUPLINKS_FAST_PATHS must be 'on' or 'off', got {raw!r}")
+    return raw == "on"
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.engine import fetch_mappings
 from db.models import AuthSession, Company, Member, Profile
+from fastpaths import fetch_mappings
 
 company = Company.__table__
 member = Member.__table__

@@ -6,14 +6,11 @@ the data folder (see ``db/embedded.py``); with it, on any PostgreSQL >= 15.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import lru_cache
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import Executable, event
-from sqlalchemy.engine import Compiled, Dialect
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from config import Settings
@@ -107,34 +104,3 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-
-
-@lru_cache(maxsize=1024)
-def _compiled(statement: Executable, dialect: Dialect) -> Compiled:
-    return statement.compile(dialect=dialect)
-
-
-async def fetch_mappings(
-    conn: AsyncConnection, statement: Executable, params: Mapping[str, Any]
-) -> list[Mapping[str, Any]]:
-    """The rows of a hot read as asyncpg returns them: records, read by column name.
-
-    SQLAlchemy's result objects cost about 1 ms of CPU for a page of 50 wide
-    profile rows, more than PostgreSQL takes to run a typical search, so search
-    reads its page through the driver. The statement is compiled once, its
-    parameters converted by their SQLAlchemy types as usual, sent on the same
-    pooled connection, and announced to the engine's listeners like any other
-    (the statement counter sees it). JSON columns come decoded by the codecs
-    SQLAlchemy installs on each asyncpg connection.
-    """
-    compiled = _compiled(statement, conn.dialect)
-    bound = compiled.construct_params(params)
-    convert = compiled._bind_processors  # what SQLAlchemy's own execute applies, per parameter
-    args = tuple(
-        convert[name](bound[name]) if name in convert else bound[name]
-        for name in compiled.positiontup
-    )
-    sync = conn.sync_connection
-    sync.dispatch.before_cursor_execute(sync, None, compiled.string, args, None, False)
-    raw = await conn.get_raw_connection()
-    return await raw.driver_connection.fetch(compiled.string, *args)

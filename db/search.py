@@ -48,7 +48,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, REAL, UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.engine import fetch_mappings
 from db.facts import (
     blocked_members,
     contact_in_state,
@@ -58,6 +57,7 @@ from db.facts import (
 )
 from db.models import Company, Profile
 from db.profiles import profile_query
+from fastpaths import fetch_mappings
 
 # The owner's profile row is the table ``profile`` in ``profile_query``; its
 # current employer is the alias ``employer``.

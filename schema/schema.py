@@ -10,7 +10,7 @@ import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
-from schema.execution import PlainFieldsExecutionContext
+import fastpaths
 from schema.mutation import AccountMutation
 from schema.network import NetworkMutation
 from schema.partner import PartnerMutation, PartnerQuery
@@ -36,6 +36,7 @@ schema = SuplinksSchema(
     # cached (bounded LRU, shared across requests) by the query's text.
     # CredentialGate comes after ValidationCache, which sets the validation errors.
     extensions=[ErrorMasking, ParserCache, ValidationCache, CredentialGate, AccessLogWriter],
-    # Plain scalar and enum fields skip graphql-core's per-field bookkeeping.
-    execution_context_class=PlainFieldsExecutionContext,
+    # Plain scalar and enum fields skip graphql-core's per-field bookkeeping
+    # (strawberry's own executor with SUPLINKS_FAST_PATHS=off).
+    execution_context_class=fastpaths.ExecutionContext,
 )

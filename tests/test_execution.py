@@ -1,8 +1,12 @@
-"""The plain-field shortcut answers exactly as strawberry's stock executor does."""
+"""The plain-field shortcut answers exactly as strawberry's stock executor does,
+and ``SUPLINKS_FAST_PATHS`` chooses between them."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from enum import Enum
 from typing import Any
 
@@ -10,7 +14,9 @@ import pytest
 import strawberry
 from strawberry.extensions import SchemaExtension
 
-from schema.execution import PlainFieldsExecutionContext, plain_leaf
+import fastpaths
+from config import PROJECT_ROOT, ConfigError, fast_paths_enabled
+from fastpaths import PlainFieldsExecutionContext, plain_leaf
 from schema.schema import schema as product_schema
 
 
@@ -104,8 +110,47 @@ async def test_same_answer_as_stock_executor(extensions) -> None:
     assert _answer(await shortcut.execute(QUERY)) == expected
 
 
-def test_product_schema_uses_the_shortcut() -> None:
-    assert product_schema.execution_context_class is PlainFieldsExecutionContext
+def test_product_schema_uses_the_chosen_executor() -> None:
+    expected = fastpaths.FAST if fast_paths_enabled(os.environ) else fastpaths.STOCK
+    assert fastpaths.ACTIVE is expected
+    assert product_schema.execution_context_class is expected.execution_context
+
+
+@pytest.mark.parametrize(
+    ("value", "enabled"), [("", True), ("on", True), ("ON", True), ("off", False), (" Off ", False)]
+)
+def test_the_setting_reads_on_and_off(value: str, enabled: bool) -> None:
+    assert fast_paths_enabled({"SUPLINKS_FAST_PATHS": value}) is enabled
+    assert fast_paths_enabled({}) is True
+
+
+@pytest.mark.parametrize("value", ["no", "0", "stock", "of"])
+def test_the_setting_refuses_anything_else(value: str) -> None:
+    with pytest.raises(ConfigError, match="SUPLINKS_FAST_PATHS"):
+        fast_paths_enabled({"SUPLINKS_FAST_PATHS": value})
+
+
+CHOSEN = (
+    "import fastpaths, schema.schema as s;"
+    "print(s.schema.execution_context_class.__name__,"
+    " fastpaths.fetch_mappings.__name__, fastpaths.selection_tree.__name__)"
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "names"),
+    [
+        ("on", "PlainFieldsExecutionContext fast_fetch_mappings fast_selection_tree"),
+        ("off", "StrawberryGraphQLCoreExecutionContext stock_fetch_mappings stock_selection_tree"),
+    ],
+)
+def test_the_environment_switches_every_path_at_import(value: str, names: str) -> None:
+    env = {**os.environ, "SUPLINKS_FAST_PATHS": value}
+    chosen = subprocess.run(
+        [sys.executable, "-c", CHOSEN], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
+    )
+    assert chosen.returncode == 0, chosen.stderr
+    assert chosen.stdout.split() == names.split()
 
 
 def test_shortcut_covers_plain_scalars_enums_and_their_lists() -> None:

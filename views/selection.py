@@ -2,36 +2,19 @@
 
 The parent resolver decides only the selected fields of each profile it
 builds (DESIGN.md: "decided per field when the parent resolver built them").
+The tree itself comes from ``fastpaths.selection_tree``.
 """
 
 from __future__ import annotations
 
-from graphql import FieldNode, FragmentSpreadNode, GraphQLResolveInfo, InlineFragmentNode
+from fastpaths import Tree, selection_tree
 
-Tree = dict[str, "Tree"]
-
-
-def _merge(nodes, info: GraphQLResolveInfo, into: Tree) -> Tree:
-    for node in nodes:
-        if isinstance(node, FieldNode):
-            sub = into.setdefault(node.name.value, {})
-            if node.selection_set:
-                _merge(node.selection_set.selections, info, sub)
-        elif isinstance(node, InlineFragmentNode):
-            _merge(node.selection_set.selections, info, into)
-        elif isinstance(node, FragmentSpreadNode):
-            fragment = info.fragments[node.name.value]
-            _merge(fragment.selection_set.selections, info, into)
-    return into
+__all__ = ["Tree", "selected"]
 
 
 def selected(info, *path: str) -> Tree:
     """The selection tree below the current field, then below ``path`` (e.g. "edges", "node")."""
-    info = getattr(info, "_raw_info", info)  # strawberry's Info wraps graphql-core's
-    tree: Tree = {}
-    for field_node in info.field_nodes:
-        if field_node.selection_set:
-            _merge(field_node.selection_set.selections, info, tree)
+    tree = selection_tree(info)
     for step in path:
         tree = tree.get(step, {})
     return tree
