@@ -65,9 +65,6 @@ class Authorizer:
             memo = self._fields[rel] = {}
         return FieldDecider(self, rel, memo)
 
-    def can_read(self, rel: Relation, field: str, audience: str) -> bool:
-        return self.field_decider(rel)(field, audience)
-
     def can_read_edge(self, rel: EdgeRelation) -> bool:
         """May the viewer read a contact request's fields? (the same answer for each field)."""
         try:

@@ -56,8 +56,6 @@ async def test_redis_store_shares_counts_between_limiters():
         await limiter.retry_after("token", key) for limiter in (first, second, first, second)
     ]
     assert results[:3] == [None, None, None] and results[3] is not None
-    await first.store.close()
-    await second.store.close()
 
 
 @pytest.mark.skipif(not redis_available(), reason="no Redis on 127.0.0.1:6379")

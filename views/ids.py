@@ -14,7 +14,6 @@ import uuid
 PROFILE = "pf"
 CONTACT_REQUEST = "cr"
 COMPANY = "co"
-ACCESS_EVENT = "ae"
 CONSENT_RECEIPT = "rc"
 
 

@@ -46,9 +46,6 @@ class RedisStore:
             count, _ = await pipe.execute()
         return int(count)
 
-    async def close(self) -> None:
-        await self._redis.aclose()
-
 
 class RateLimiter:
     def __init__(self, limits: dict[str, tuple[int, int]], store: Store) -> None:
