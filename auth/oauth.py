@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import Protocol
 from urllib.parse import unquote
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -18,7 +19,6 @@ from auth import security
 from config import Settings
 from db import partner as partner_db
 from db.engine import Database
-from web.ratelimit import RateLimiter
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -56,7 +56,14 @@ async def authenticate_client(conn: AsyncConnection, client_id: str, secret: str
     return row
 
 
-def token_endpoint(settings: Settings, db: Database, limiter: RateLimiter):
+class Limiter(Protocol):
+    """What the endpoint needs of ``web.ratelimit.RateLimiter`` (auth/ sits below web/)."""
+
+    async def retry_after(self, operation: str, subject: str) -> int | None:
+        """None if within budget, else the seconds until the next window."""
+
+
+def token_endpoint(settings: Settings, db: Database, limiter: Limiter):
     async def token(request: Request) -> JSONResponse:
         form = await request.form()
         grant_type = form.get("grant_type")
