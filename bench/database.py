@@ -20,6 +20,7 @@ import asyncpg
 
 from db.engine import async_url
 from db.migrate import upgrade
+from db.sqlguard import identifier
 
 
 def _asyncpg_dsn(url: str) -> str:
@@ -45,14 +46,14 @@ async def temporary_database() -> AsyncIterator[tuple[str, str]]:
     external = os.environ.get("DATABASE_URL")
     if external:
         name = f"suplinks_bench_{os.getpid()}"
-        await _admin(external, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await _admin(external, f'CREATE DATABASE "{name}"')
+        await _admin(external, f"DROP DATABASE IF EXISTS {identifier(name)} WITH (FORCE)")
+        await _admin(external, f"CREATE DATABASE {identifier(name)}")
         url = _with_database(external, name)
         try:
             await asyncio.to_thread(upgrade, url)  # alembic runs its own event loop
             yield url, f"DATABASE_URL server, temporary database {name}"
         finally:
-            await _admin(external, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await _admin(external, f"DROP DATABASE IF EXISTS {identifier(name)} WITH (FORCE)")
         return
     from db.embedded import start_embedded
 

@@ -43,6 +43,7 @@ from db.engine import Database, async_url
 from db.migrate import upgrade
 from db.models import AuthSession
 from db.models import metadata as tables
+from db.sqlguard import identifier
 
 BENCH_DATABASE = "suplinks_bench_search"
 SIZES = (10_000, 100_000)
@@ -98,9 +99,9 @@ def _dsn(url: str) -> str:
 async def _recreate(url: str, name: str, *, drop_only: bool = False) -> None:
     conn = await asyncpg.connect(_dsn(url))
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f"DROP DATABASE IF EXISTS {identifier(name)} WITH (FORCE)")
         if not drop_only:
-            await conn.execute(f'CREATE DATABASE "{name}"')
+            await conn.execute(f"CREATE DATABASE {identifier(name)}")
     finally:
         await conn.close()
 
@@ -110,7 +111,7 @@ async def _prepare(url: str, size: int) -> Seeded:
     db = Database(url, pool_size=1)
     try:
         async with db.write() as conn:
-            names = ", ".join(t.name for t in tables.sorted_tables)
+            names = ", ".join(identifier(t.name) for t in tables.sorted_tables)
             await conn.execute(text(f"TRUNCATE {names} CASCADE"))
             seeded = await seed_candidates(conn, size)
     finally:

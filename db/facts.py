@@ -24,14 +24,21 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.models import Profile
+from db.sqlguard import choice, literal
+
+# What the fragments below may interpolate: the alias of the owner's profile row,
+# and the stored states of a contact edge (``db.network``).
+OWNER_ALIASES = frozenset({"profile"})
+EDGE_STATUSES = frozenset({"PENDING", "ACCEPTED", "DECLINED", "EXPIRED", "WITHDRAWN", "ENDED"})
 
 
 def viewer_edges(status: str) -> str:
     """The members with whom the viewer has a contact edge in ``status``, either way."""
+    state = literal(status, EDGE_STATUSES)
     return (
-        f"SELECT candidate_id FROM contact WHERE status = '{status}' AND recruiter_id = :viewer "
+        f"SELECT candidate_id FROM contact WHERE status = {state} AND recruiter_id = :viewer "
         "UNION ALL "
-        f"SELECT recruiter_id FROM contact WHERE status = '{status}' AND candidate_id = :viewer"
+        f"SELECT recruiter_id FROM contact WHERE status = {state} AND candidate_id = :viewer"
     )
 
 
@@ -41,7 +48,7 @@ def contact_in_state(owner: str, status: str) -> str:
     ``IN`` over the viewer's own edges: PostgreSQL builds that set once per
     statement and probes it per row.
     """
-    return f"{owner}.member_id IN ({viewer_edges(status)})"
+    return f"{choice(owner, OWNER_ALIASES)}.member_id IN ({viewer_edges(status)})"
 
 
 def pending_request(owner: str) -> str:
@@ -52,7 +59,7 @@ def pending_request(owner: str) -> str:
     a declined request reads as pending until it would have expired.
     """
     return (
-        f"{owner}.member_id IN ("
+        f"{choice(owner, OWNER_ALIASES)}.member_id IN ("
         "SELECT candidate_id FROM contact WHERE recruiter_id = :viewer"
         " AND status IN ('PENDING', 'DECLINED') AND expires_at > :now "
         "UNION ALL SELECT recruiter_id FROM contact WHERE candidate_id = :viewer"
@@ -79,7 +86,7 @@ def employer_block_clauses(owner: str) -> tuple[str, str]:
        current employer. The viewer's employer and choice are read once per
        statement (uncorrelated subqueries), so each row costs a comparison.
     """
-    o = owner
+    o = choice(owner, OWNER_ALIASES)
     viewer = "(SELECT vp.{} FROM profile vp WHERE vp.member_id = :viewer)"
     return (
         f"({o}.current_employer_id IS NOT NULL AND {o}.current_employer_id IN"
@@ -99,7 +106,8 @@ def block_clauses(owner: str) -> tuple[str, ...]:
     search's plan small and quick to find. Search merges the first set with
     the other members it excludes, to probe one set per row instead of several.
     """
-    return (f"{owner}.member_id IN ({blocked_members()})", *employer_block_clauses(owner))
+    member_id = f"{choice(owner, OWNER_ALIASES)}.member_id"
+    return (f"{member_id} IN ({blocked_members()})", *employer_block_clauses(owner))
 
 
 def is_blocked(owner: str) -> str:

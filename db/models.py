@@ -22,6 +22,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlmodel import Field, SQLModel
 
+from db.sqlguard import literal
+
 
 def _now_column() -> Column:
     return Column(DateTime(timezone=True), nullable=False, server_default=func.now())
@@ -76,6 +78,23 @@ class Member(SQLModel, table=True):
             postgresql_where=text("kind <> 'CANDIDATE' OR deleted_at IS NOT NULL"),
         ),
     )
+
+
+# The fields search filters on (``db.search``), each with the snake-case name of
+# its partial index on the owner's explicit audience choice.
+SEARCHED_FIELDS = {
+    "skills": "skills",
+    "region": "region",
+    "country": "country",
+    "seniority": "seniority",
+    "currentEmployer": "current_employer",
+    "employerSector": "employer_sector",
+    "yearsOfExperience": "years_of_experience",
+    "experienceBand": "experience_band",
+    "openToOpportunities": "open_to_opportunities",
+    "headline": "headline",
+    "summary": "summary",
+}
 
 
 class Profile(SQLModel, table=True):
@@ -148,22 +167,12 @@ class Profile(SQLModel, table=True):
         *(
             Index(
                 f"ix_profile_audience_{snake}",
-                text(f"(audiences ->> '{field}')"),
-                postgresql_where=text(f"(audiences ->> '{field}') IS NOT NULL"),
+                text(f"(audiences ->> {literal(field, SEARCHED_FIELDS)})"),
+                postgresql_where=text(
+                    f"(audiences ->> {literal(field, SEARCHED_FIELDS)}) IS NOT NULL"
+                ),
             )
-            for field, snake in (
-                ("skills", "skills"),
-                ("region", "region"),
-                ("country", "country"),
-                ("seniority", "seniority"),
-                ("currentEmployer", "current_employer"),
-                ("employerSector", "employer_sector"),
-                ("yearsOfExperience", "years_of_experience"),
-                ("experienceBand", "experience_band"),
-                ("openToOpportunities", "open_to_opportunities"),
-                ("headline", "headline"),
-                ("summary", "summary"),
-            )
+            for field, snake in SEARCHED_FIELDS.items()
         ),
     )
 

@@ -55,15 +55,18 @@ from db.facts import (
     pending_request,
     viewer_edges,
 )
-from db.models import Company, Profile
+from db.models import SEARCHED_FIELDS, Company, Profile
 from db.profiles import profile_query
+from db.sqlguard import literal
 from fastpaths import fetch_mappings
 
 # The owner's profile row is the table ``profile`` in ``profile_query``; its
 # current employer is the alias ``employer``.
 IS_CONTACT = contact_in_state("profile", "ACCEPTED")
 _QUERY = "websearch_to_tsquery('english', :text)"
-_NAME = re.compile(r"^[A-Za-z.]+$")
+# The audiences a clause may name (those of ``policies.fields.Audience``: db/
+# does not import policies/, a test compares them).
+AUDIENCES = frozenset({"PUBLIC", "MEMBERS", "RECRUITERS", "CONTACTS", "ONLY_ME"})
 profile = Profile.__table__
 _employer = Company.__table__.alias("employer")
 
@@ -118,12 +121,11 @@ def readable(access: Access, tier: Tier, name: str) -> str:
     the bare ``audiences ->> name``, whose statistics (migration 0002) give
     the planner true row counts whatever the default is.
     """
-    assert _NAME.match(name), name
+    chosen = f"(profile.audiences ->> {literal(name, SEARCHED_FIELDS)})"
     audiences = tier.audiences(name)
     if not audiences:
         return "false"
-    chosen = f"(profile.audiences ->> '{name}')"
-    values = ", ".join(f"'{a}'" for a in sorted(audiences))
+    values = ", ".join(literal(a, AUDIENCES) for a in sorted(audiences))
     if dict(access.defaults)[name] in audiences:
         return f"({chosen} IN ({values}) OR {chosen} IS NULL)"
     return f"{chosen} IN ({values})"

@@ -110,14 +110,13 @@ class Api:
 
 async def table_counts(db) -> dict[str, int]:
     """Row counts of every table: a mutation that failed must leave them unchanged."""
-    from sqlalchemy import text
+    from sqlalchemy import func, select
 
     from db.models import metadata
 
     counts = {}
     async with db.autocommit() as conn:
         for table in metadata.sorted_tables:
-            counts[table.name] = (
-                await conn.execute(text(f"SELECT count(*) FROM {table.name}"))
-            ).scalar()
+            counted = await conn.execute(select(func.count()).select_from(table))
+            counts[table.name] = counted.scalar()
     return counts

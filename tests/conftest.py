@@ -30,6 +30,7 @@ from config import Settings
 from db.engine import Database, async_url
 from db.migrate import upgrade
 from db.models import metadata
+from db.sqlguard import identifier
 from policies.authorizer import get_authorizer
 from tests.client import Api
 
@@ -50,7 +51,7 @@ async def drop_database(server_url: str, name: str) -> None:
     """Drop database ``name`` on the server of ``server_url``, if it exists."""
     conn = await asyncpg.connect(_asyncpg_dsn(server_url))
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f"DROP DATABASE IF EXISTS {identifier(name)} WITH (FORCE)")
     finally:
         await conn.close()
 
@@ -60,7 +61,7 @@ async def fresh_database(server_url: str, name: str) -> str:
     await drop_database(server_url, name)
     conn = await asyncpg.connect(_asyncpg_dsn(server_url))
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.execute(f"CREATE DATABASE {identifier(name)}")
     finally:
         await conn.close()
     return _with_database(server_url, name)
@@ -103,7 +104,7 @@ async def db(database_url: str) -> AsyncIterator[Database]:
     await database.dispose()
 
 
-TABLES = ", ".join(t.name for t in metadata.sorted_tables)
+TABLES = ", ".join(identifier(t.name) for t in metadata.sorted_tables)
 
 
 @pytest.fixture(autouse=True)
