@@ -16,6 +16,7 @@ import signal
 import sys
 
 import orjson
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
@@ -23,6 +24,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
 
 from auth.identity import identify
 from auth.oauth import token_endpoint
@@ -31,8 +33,11 @@ from db.engine import Database, resolve_database_url
 from policies.authorizer import Authorizer, get_authorizer
 from schema.schema import schema
 from static.fetch_assets import missing_assets
+from web.client_address import client_address
 from web.context import Context
+from web.errors import Refusal, too_many_requests
 from web.ratelimit import RateLimiter, limiter_for
+from web.trusted_documents import TrustedDocuments
 
 STATIC_DIR = PROJECT_ROOT / "static"
 GRAPHIQL_PAGE = STATIC_DIR / "graphiql.html"
@@ -48,7 +53,12 @@ logger = logging.getLogger("suplinks")
 
 
 class SuplinksGraphQL(GraphQL):
-    """strawberry's ASGI app with our context and a self-contained GraphiQL page."""
+    """strawberry's ASGI app with our context and a self-contained GraphiQL page.
+
+    Before any execution: the per-address budget of anonymous callers, and the
+    trusted documents (a request may name one by hash; anonymous callers may be
+    held to them). Either refuses the request whole (``Refusal``).
+    """
 
     def __init__(
         self, settings: Settings, db: Database, authorizer: Authorizer, limiter: RateLimiter
@@ -58,22 +68,52 @@ class SuplinksGraphQL(GraphQL):
         self.db = db
         self.authorizer = authorizer
         self.limiter = limiter
+        self.documents = TrustedDocuments(settings.trusted_documents)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as exc:
+            response = PlainTextResponse(exc.reason, status_code=exc.status_code)
+        except Refusal as refusal:
+            response = refusal.response()
+        await response(scope, receive, send)
 
     async def get_context(self, request: Request, response: Response) -> Context:
         credential = await identify(
             self.db, self.settings.secret_key, request.headers, request.cookies
         )
+        address = client_address(request.scope, self.settings.trusted_proxies)
+        identity = credential.identity
+        if request.method == "POST" and not (identity.is_member or identity.is_partner):
+            wait = await self.limiter.retry_after("anonymous", address)
+            if wait is not None:
+                raise too_many_requests(wait)
         return Context(
             db=self.db,
             settings=self.settings,
             authorizer=self.authorizer,
             limiter=self.limiter,
-            identity=credential.identity,
+            identity=identity,
             rejected_credential=credential.rejected,
+            client_address=address,
             request=request,
             response=response,
             request_id=request.scope.get("state", {}).get("request_id", ""),
         )
+
+    def parse_json(self, data: str | bytes) -> object:
+        """The body, with the trusted document it names (if any) as its query."""
+        return self.documents.resolve(super().parse_json(data))
+
+    async def execute_single(self, *, context: Context, request_data: GraphQLRequestData, **kw):
+        identity = context.identity
+        if self.settings.anonymous_trusted_only and not (identity.is_member or identity.is_partner):
+            self.documents.require_trusted(request_data.query)
+        return await super().execute_single(context=context, request_data=request_data, **kw)
 
     def encode_json(self, data: object) -> bytes:
         """orjson: a page of 50 profiles serialises several times faster than with json."""
@@ -206,7 +246,9 @@ def _serve(settings: Settings, url: str, host: str, port: int, demo: bool) -> No
     # uvicorn re-raises SIGTERM after its shutdown, which would kill the process
     # before the embedded PostgreSQL is stopped at exit: exit normally instead.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    uvicorn.run(app, host=host, port=port, log_level="info", lifespan="off")
+    # proxy_headers off: SUPLINKS_TRUSTED_PROXIES alone decides whom X-Forwarded-For
+    # is believed from (uvicorn's default trusts it from any local peer).
+    uvicorn.run(app, host=host, port=port, log_level="info", lifespan="off", proxy_headers=False)
 
 
 def main(argv: list[str] | None = None) -> int:
