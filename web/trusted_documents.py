@@ -14,7 +14,8 @@ the manifest was written, which closes every anonymous cost attack. Members,
 GraphiQL users and partner tokens keep free queries, within the other limits.
 
 ``python app.py trusted-documents OUT.json [FOLDER]`` writes a manifest from a
-folder of ``.graphql`` files (one document each, hashed exactly as written).
+folder of ``.graphql`` files (one document each, hashed exactly as written;
+``docs/operations`` by default, the operations of the README and GraphiQL).
 """
 
 from __future__ import annotations
@@ -80,6 +81,9 @@ def _named_hash(body: Mapping) -> str | None:
 class TrustedDocuments:
     def __init__(self, manifest: Mapping[str, str]) -> None:
         self.manifest = dict(manifest)
+        # Sent in full, a document is recognised without its surrounding whitespace
+        # (an editor's trailing newline); named by hash, it must be exact.
+        self._texts = {document_hash(document.strip()) for document in self.manifest.values()}
 
     def resolve(self, body: object) -> object:
         """The request body, with the document it names (if any) as its ``query``."""
@@ -97,8 +101,8 @@ class TrustedDocuments:
         return {**body, "query": document}
 
     def trusts(self, query: object) -> bool:
-        """Whether ``query`` is, to the byte, one of the manifest's documents."""
-        return isinstance(query, str) and document_hash(query) in self.manifest
+        """Whether ``query`` is one of the manifest's documents (outer whitespace aside)."""
+        return isinstance(query, str) and document_hash(query.strip()) in self._texts
 
     def require_trusted(self, query: object) -> None:
         """Anonymous callers under ``SUPLINKS_ANONYMOUS_TRUSTED_ONLY``: manifest documents only."""
