@@ -20,6 +20,7 @@ from limits.aio.storage import MemoryStorage as LimitsMemoryStorage
 
 from app import create_app
 from auth.identity import ANONYMOUS
+from config import DEFAULT_RATE_LIMITS, ConfigError, load_settings
 from policies.authorizer import get_authorizer
 from tests.client import Api
 from tests.network_support import SEND, personal, send, unknown_profile_id
@@ -314,3 +315,24 @@ async def test_tokens_issued_per_client_have_a_budget(app, api, settings, monkey
         for _ in range(3)
     ]
     assert statuses == [200, 200, 429]
+
+
+# --- settings --------------------------------------------------------------------------
+
+
+def test_budgets_and_trusted_proxies_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("SUPLINKS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SUPLINKS_RATE_LIMITS", "token_failures=5/600,anonymous=100/60")
+    monkeypatch.setenv("SUPLINKS_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7,2001:db8::/32")
+    loaded = load_settings()
+    assert loaded.rate_limits["token_failures"] == (5, 600)
+    assert loaded.rate_limits["anonymous"] == (100, 60)
+    assert loaded.rate_limits["search"] == DEFAULT_RATE_LIMITS["search"]
+    assert [str(n) for n in loaded.trusted_proxies] == [
+        "10.0.0.0/8",
+        "192.0.2.7/32",
+        "2001:db8::/32",
+    ]
+    monkeypatch.setenv("SUPLINKS_TRUSTED_PROXIES", "10.0.0.0/8,proxy.internal")
+    with pytest.raises(ConfigError):
+        load_settings()
