@@ -78,6 +78,7 @@ class SuplinksGraphQL(GraphQL):
         self.documents = TrustedDocuments(settings.trusted_documents)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """strawberry's own, plus: a ``Refusal`` answers its status and JSON body."""
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -95,7 +96,7 @@ class SuplinksGraphQL(GraphQL):
         )
         address = client_address(request.scope, self.settings.trusted_proxies)
         identity = credential.identity
-        if request.method == "POST" and not (identity.is_member or identity.is_partner):
+        if request.method == "POST" and identity.is_anonymous:
             wait = await self.limiter.retry_after("anonymous", address)
             if wait is not None:
                 raise too_many_requests(wait)
@@ -117,8 +118,8 @@ class SuplinksGraphQL(GraphQL):
         return self.documents.resolve(super().parse_json(data))
 
     async def execute_single(self, *, context: Context, request_data: GraphQLRequestData, **kw):
-        identity = context.identity
-        if self.settings.anonymous_trusted_only and not (identity.is_member or identity.is_partner):
+        """Under SUPLINKS_ANONYMOUS_TRUSTED_ONLY, anonymous callers run trusted documents only."""
+        if self.settings.anonymous_trusted_only and context.identity.is_anonymous:
             self.documents.require_trusted(request_data.query)
         return await super().execute_single(context=context, request_data=request_data, **kw)
 
@@ -152,6 +153,7 @@ class RequestIdMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """strawberry's own, plus: a ``Refusal`` answers its status and JSON body."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
