@@ -1,7 +1,14 @@
 """``POST /oauth/token``: the OAuth2 client-credentials grant (RFC 6749 section 4.4).
 
 Errors use the standard bodies of section 5.2: ``invalid_request``,
-``invalid_client`` (401), ``unsupported_grant_type`` and ``invalid_scope``.
+``invalid_client`` (401), ``unsupported_grant_type`` and ``invalid_scope``;
+a spent budget answers 429 ``rate_limited`` with ``Retry-After``.
+
+Three budgets, so that a stranger's guesses never lock out the real ATS:
+every attempt per client address (``token_ip``); failed authentications per
+client id *and* address (``token_failures``: guessing from here stops, the ATS
+elsewhere is untouched); tokens issued per client id (``token``: only someone
+holding the secret spends it).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from auth import security
+from auth.client_address import client_address
 from config import Settings
 from db import partner as partner_db
 from db.engine import Database
@@ -32,6 +40,10 @@ def _error(code: str, description: str, status: int = 400, headers: dict | None 
         status_code=status,
         headers={**NO_STORE, **(headers or {})},
     )
+
+
+def _too_many(wait: int) -> JSONResponse:
+    return _error("rate_limited", f"Retry in {wait} seconds.", 429, {"Retry-After": str(wait)})
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:
@@ -59,12 +71,19 @@ async def authenticate_client(conn: AsyncConnection, client_id: str, secret: str
 class Limiter(Protocol):
     """What the endpoint needs of ``web.ratelimit.RateLimiter`` (auth/ sits below web/)."""
 
-    async def retry_after(self, operation: str, subject: str) -> int | None:
-        """None if within budget, else the seconds until the next window."""
+    async def retry_after(self, budget: str, subject: str, cost: int = 1) -> int | None:
+        """Spend ``cost``: None if within budget, else the seconds to wait."""
+
+    async def exhausted(self, budget: str, subject: str) -> int | None:
+        """The seconds to wait if the budget is spent, without spending it."""
 
 
 def token_endpoint(settings: Settings, db: Database, limiter: Limiter):
     async def token(request: Request) -> JSONResponse:
+        address = client_address(request.scope, settings.trusted_proxies)
+        wait = await limiter.retry_after("token_ip", address)
+        if wait is not None:
+            return _too_many(wait)
         form = await request.form()
         grant_type = form.get("grant_type")
         if not grant_type:
@@ -76,15 +95,18 @@ def token_endpoint(settings: Settings, db: Database, limiter: Limiter):
         challenge = {"WWW-Authenticate": 'Basic realm="suplinks"'} if basic else None
         if not client_id or not secret:
             return _error("invalid_client", "Client authentication failed.", 401, challenge)
-        wait = await limiter.retry_after("token", client_id)
+        guesser = f"{client_id}|{address}"
+        wait = await limiter.exhausted("token_failures", guesser)
         if wait is not None:
-            return _error(
-                "rate_limited", f"Retry in {wait} seconds.", 429, {"Retry-After": str(wait)}
-            )
+            return _too_many(wait)
         async with db.autocommit() as conn:
             client = await authenticate_client(conn, str(client_id), str(secret))
         if client is None:
+            await limiter.retry_after("token_failures", guesser)
             return _error("invalid_client", "Client authentication failed.", 401, challenge)
+        wait = await limiter.retry_after("token", str(client["id"]))
+        if wait is not None:
+            return _too_many(wait)
         requested = str(form.get("scope") or "").split()
         if not set(requested) <= set(client["scopes"]):
             return _error("invalid_scope", "The requested scope exceeds the client's scopes.")
