@@ -4,6 +4,9 @@
 #   Relation  how one viewer stands to one member (self, contact, recruiter, blocked...)
 #   FieldRef  a field's name, the audience its owner chose, and whether it identifies them
 #   EdgeRelation / EdgeField  the same for a contact request (a network edge)
+#   ActorFacts  who asks to act (anonymous, candidate, recruiter, partner ATS)
+#   EdgeFacts / ContactTarget / RootField  what they ask to act on, besides plain
+#             values such as "pipeline" (policies/actions.py lists every action)
 # Nothing here touches the database, so every answer can be memoized.
 
 # ---------------------------------------------------------------------------
@@ -101,3 +104,103 @@ allow(rel: EdgeRelation, "read", _field: EdgeField) if rel.is_endpoint;
 # share it with the company's ATS: that ATS and the company's recruiters, whose
 # pipeline it is (the facts say whether the viewer is on that side).
 allow(rel: EdgeRelation, "read", _field: EdgeField) if rel.is_consented_partner;
+
+# ---------------------------------------------------------------------------
+# Doing: may this actor do this action on this resource?
+# ---------------------------------------------------------------------------
+# Authorizer.authorize asks allow(actor, action, resource). Refused, it answers
+# UNAUTHENTICATED to an anonymous actor, NOT_FOUND when the actor may not even
+# "see" the resource (it does not exist for them), FORBIDDEN otherwise.
+
+actor ActorFacts {}
+
+allow(actor: ActorFacts, action: String, resource) if has_permission(actor, action, resource);
+
+member(actor: ActorFacts) if actor.kind in ["CANDIDATE", "RECRUITER"];
+
+verified_recruiter(actor: ActorFacts) if actor.kind = "RECRUITER" and actor.verified;
+
+# Features (search, the pipeline, API clients...) and root fields are no
+# secret: refusing one answers FORBIDDEN, never NOT_FOUND.
+allow(_actor: ActorFacts, "see", _feature: String);
+allow(_actor: ActorFacts, "see", _field: RootField);
+
+# Promise (The member's own data): a member reads, edits and deletes their own account.
+allow(actor: ActorFacts, _action: String, "account") if member(actor);
+
+# Promise (Hidden members do not exist): the closed network (profiles by id,
+# blocks, edges) is for logged-in members; to anyone else it is empty.
+allow(actor: ActorFacts, _action: String, "network") if member(actor);
+
+# Promise (Filtering, sorting and counting are reads): searching candidates is
+# for verified recruiters (and the SQL reads only what they may read).
+allow(actor: ActorFacts, "search", "candidates") if verified_recruiter(actor);
+
+# Promise (Only recruiters start a contact): verified recruiters send requests...
+allow(actor: ActorFacts, "send", "contact_requests") if verified_recruiter(actor);
+
+# Promise (Only recruiters start a contact): ...to a candidate who exists for
+# them and accepts requests; any other target answers like an unknown id.
+allow(actor: ActorFacts, "contact", target: ContactTarget) if
+    verified_recruiter(actor) and
+    allow(actor, "see", target);
+
+# Promise (No membership oracle): a target one may not contact does not exist
+# for the sender, whatever the reason (hidden, a recruiter, not contactable).
+allow(_actor: ActorFacts, "see", target: ContactTarget) if
+    target.visible and
+    target.kind = "CANDIDATE" and
+    target.contactable;
+
+resource EdgeFacts {
+    roles = ["candidate", "recruiter"];
+    permissions = ["see", "respond", "withdraw", "end", "withdraw_consent"];
+
+    # Promise (Edges are private): an edge exists for its two endpoints only.
+    "see" if "candidate";
+    "see" if "recruiter";
+
+    # Promise (Acceptance reveals): only the candidate accepts or declines.
+    "respond" if "candidate";
+
+    # Promise (Partners see only consented fields): only the candidate withdraws their consent.
+    "withdraw_consent" if "candidate";
+
+    # Promise (Only recruiters start a contact): only the recruiter takes a request back.
+    "withdraw" if "recruiter";
+
+    # Promise (Acceptance reveals): either side ends a contact, which revokes the reveal.
+    "end" if "candidate";
+    "end" if "recruiter";
+}
+
+# An endpoint holds their side's role while the other end exists for them
+# (Hidden members do not exist: an edge to a hidden member is hidden too).
+has_role(actor: ActorFacts, side: String, edge: EdgeFacts) if
+    member(actor) and
+    edge.side = side and
+    edge.counterpart_visible;
+
+# Promise (Partners see only consented fields): a company's consented pipeline
+# is read by its verified recruiters...
+allow(actor: ActorFacts, "read", "pipeline") if verified_recruiter(actor);
+
+# Promise (Partners see only consented fields): ...and by its ATS, with a token
+# scoped for it.
+allow(actor: ActorFacts, "read", "pipeline") if
+    actor.kind = "PARTNER" and
+    "pipeline:read" in actor.scopes;
+
+# Promise (Trust starts with a proven mailbox): a company's verified recruiters
+# manage its API clients (its admins only, once companies have admins).
+allow(actor: ActorFacts, "manage", "api_clients") if verified_recruiter(actor);
+
+# Promise (Partners see only consented fields): a partner token reaches its
+# pipeline (and the schema itself) and no other root field.
+allow(actor: ActorFacts, "query", field: RootField) if
+    actor.kind = "PARTNER" and
+    field.name in ["pipeline", "__typename", "__schema", "__type"];
+
+# Promise (The member's own data): anyone else may ask any root field; each
+# resolver then decides (and answers null for what they may not see).
+allow(actor: ActorFacts, "query", _field: RootField) if actor.kind != "PARTNER";
