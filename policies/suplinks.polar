@@ -16,7 +16,7 @@
 # Promise: the owner always sees their own profile.
 allow(rel: Relation, "see", _member) if rel.is_self;
 
-# Promise (rules 2 and 7): a member the viewer may not see does not exist for
+# Promise (Hidden members do not exist; Company blocks and hiding are one-way): a member the viewer may not see does not exist for
 # them. Blocks either way, company blocks and "hide me from my current employer"
 # all arrive here as `blocked`. The closed persona is for logged-in members.
 allow(rel: Relation, "see", _member) if
@@ -24,7 +24,7 @@ allow(rel: Relation, "see", _member) if
     rel.is_member and
     not rel.blocked;
 
-# Promise (rule 8): a partner ATS sees the candidates who accepted a contact
+# Promise (Partners see only consented fields): a partner ATS sees the candidates who accepted a contact
 # with its company's recruiters and consented to share with it.
 allow(rel: Relation, "see", _member) if
     rel.persona = "closed" and
@@ -49,7 +49,7 @@ allow(rel: Relation, "read", field: FieldRef) if
     not rel.blocked and
     field.audience = "PUBLIC";
 
-# Promise (rule 1): on the closed persona a field is read by its audience.
+# Promise (Denied fields are null): on the closed persona a field is read by its audience.
 allow(rel: Relation, "read", field: FieldRef) if
     rel.persona = "closed" and
     not rel.blocked and
@@ -76,7 +76,7 @@ confidential_employer(rel: Relation, field: FieldRef) if
     field.name = "currentEmployer" and
     not rel.is_contact;
 
-# Promise (rule 8): a partner ATS reads, of what a contact may read, only the
+# Promise (Partners see only consented fields): a partner ATS reads, of what a contact may read, only the
 # fields listed on the candidate's consent receipts: what a contact could read
 # when they consented. A field the candidate narrows later is gone at once (the
 # audience rules above); a field they widen later is not shared with the ATS.
@@ -97,10 +97,10 @@ admits(rel: Relation, "CONTACTS") if rel.is_contact;
 # Network edges (contact requests)
 # ---------------------------------------------------------------------------
 
-# Promise (rule 3): an edge is visible to its two endpoints only...
+# Promise (Edges are private): an edge is visible to its two endpoints only...
 allow(rel: EdgeRelation, "read", _field: EdgeField) if rel.is_endpoint;
 
-# Promise (rule 8): ...and to the company side once the candidate consented to
+# Promise (Partners see only consented fields): ...and to the company side once the candidate consented to
 # share it with the company's ATS: that ATS and the company's recruiters, whose
 # pipeline it is (the facts say whether the viewer is on that side).
 allow(rel: EdgeRelation, "read", _field: EdgeField) if rel.is_consented_partner;
@@ -111,6 +111,7 @@ allow(rel: EdgeRelation, "read", _field: EdgeField) if rel.is_consented_partner;
 # Authorizer.authorize asks allow(actor, action, resource). Refused, it answers
 # UNAUTHENTICATED to an anonymous actor, NOT_FOUND when the actor may not even
 # "see" the resource (it does not exist for them), FORBIDDEN otherwise.
+# The actor's class is ActorFacts: Oso reserves the name Actor.
 
 actor ActorFacts {}
 
@@ -196,11 +197,11 @@ allow(actor: ActorFacts, "read", "pipeline") if
 allow(actor: ActorFacts, "manage", "api_clients") if verified_recruiter(actor);
 
 # Promise (Partners see only consented fields): a partner token reaches its
-# pipeline (and the schema itself) and no other root field.
+# pipeline (and the schema itself) and no other root field...
 allow(actor: ActorFacts, "query", field: RootField) if
     actor.kind = "PARTNER" and
     field.name in ["pipeline", "__typename", "__schema", "__type"];
 
-# Promise (The member's own data): anyone else may ask any root field; each
-# resolver then decides (and answers null for what they may not see).
+# Promise (Partners see only consented fields): ...a limit of partner tokens
+# alone: any other caller may ask any root field, and each resolver decides.
 allow(actor: ActorFacts, "query", _field: RootField) if actor.kind != "PARTNER";

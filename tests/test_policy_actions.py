@@ -22,7 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policies.actions import ACTIONS, PIPELINE_READ, Action
-from policies.authorizer import POLICY_PATH, Authorizer, get_authorizer
+from policies.actions import RESPOND as RESPOND_ACTION
+from policies.authorizer import POLICY_PATH, Authorizer, Denied, get_authorizer
 from policies.facts import ActorFacts, ContactTarget, EdgeFacts, RootField
 from tests.network_support import (
     END,
@@ -172,6 +173,24 @@ def test_random_actors_actions_and_resources_match_the_design(actor, request):
     assert authorizer.refusal(actor, action, resource) == expected  # surely reads it
     assert authorizer.ask_action(actor, action, resource) == expected  # a fresh Oso query
     assert authorizer.allowed(actor, action, resource) == (expected is None)
+
+
+def test_authorize_raises_the_refusal_and_checks_the_resource_kind():
+    authorizer = get_authorizer()
+    candidate = ActorFacts("CANDIDATE", verified=True)
+    assert authorizer.authorize(candidate, RESPOND_ACTION, EdgeFacts("candidate", True)) is None
+    for resource, code in (
+        (EdgeFacts("recruiter", True), "FORBIDDEN"),
+        (EdgeFacts("candidate", False), "NOT_FOUND"),
+        (EdgeFacts(None, True), "NOT_FOUND"),
+    ):
+        with pytest.raises(Denied) as denied:
+            authorizer.authorize(candidate, RESPOND_ACTION, resource)
+        assert (denied.value.code, denied.value.action) == (code, RESPOND_ACTION)
+    with pytest.raises(Denied, match="UNAUTHENTICATED"):
+        authorizer.authorize(ActorFacts(), RESPOND_ACTION, EdgeFacts("candidate", True))
+    with pytest.raises(TypeError):  # an action asked about the wrong kind of resource
+        authorizer.ask_action(candidate, RESPOND_ACTION, "pipeline")
 
 
 # --- the comparison is sensitive to every rule ------------------------------------
