@@ -70,7 +70,7 @@ MEMBER = _Member()
 
 
 class Authorizer:
-    """Answers "may this viewer see this member / read this field?" from the policy."""
+    """Answers "may this viewer see this member / read this field / do this?" from the policy."""
 
     def __init__(self, policy_path: Path = POLICY_PATH) -> None:
         text = policy_path.read_text()
@@ -132,15 +132,15 @@ class Authorizer:
 
     def authorize(self, actor: ActorFacts, action: Action, resource: object) -> None:
         """Return if the policy lets ``actor`` do ``action`` on ``resource``, else raise Denied."""
-        code = self.refusal(actor, action, resource)
+        code = self.refusal_code(actor, action, resource)
         if code is not None:
             raise Denied(code, action)
 
     def allowed(self, actor: ActorFacts, action: Action, resource: object) -> bool:
         """The same decision as ``authorize``, as a boolean (for "what may I do" fields)."""
-        return self.refusal(actor, action, resource) is None
+        return self.refusal_code(actor, action, resource) is None
 
-    def refusal(self, actor: ActorFacts, action: Action, resource: object) -> str | None:
+    def refusal_code(self, actor: ActorFacts, action: Action, resource: object) -> str | None:
         """None when allowed, else the refusal's code (memoized like field decisions).
 
         The resource's type is part of the key: two facts tuples with equal
