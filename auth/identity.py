@@ -16,6 +16,7 @@ from auth import security
 from db import accounts as accounts_db
 from db import partner as partner_db
 from db.engine import Database
+from policies.facts import ActorFacts
 
 SESSION_COOKIE = "suplinks_session"
 
@@ -49,6 +50,22 @@ class Identity:
     def is_anonymous(self) -> bool:
         """No credential, or a dead one: neither a member nor a partner."""
         return not (self.is_member or self.is_partner)
+
+    def actor(self) -> ActorFacts:
+        """How the policy sees who is asking: plain values only, so decisions memoize.
+
+        Verified, today: a candidate by signing up, a recruiter by belonging to a
+        company (the company of their email's domain). No company roles yet.
+        """
+        if self.is_partner:
+            return ActorFacts("PARTNER", scopes=tuple(sorted(self.scopes)))
+        if self.member_id is None:
+            return ANONYMOUS_ACTOR
+        verified = self.kind == "CANDIDATE" or self.company_id is not None
+        return ActorFacts(self.kind or "ANONYMOUS", verified=verified)
+
+
+ANONYMOUS_ACTOR = ActorFacts()
 
 
 ANONYMOUS = Identity()

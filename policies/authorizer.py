@@ -1,8 +1,11 @@
 """The only way the rest of the code asks a policy question.
 
-Each question goes to Oso once per distinct input: the answer is memoized
-process-wide, keyed on the whole input (the relation facts, the field and its
-audience) and on the policy file's hash. Because Oso sees only immutable
+Two kinds of question: what a viewer may *see* (a member, a field, an edge),
+and what an actor may *do* (``authorize``, over the actions of
+``policies.actions``). Each goes to Oso once per distinct input: the answer is
+memoized process-wide, keyed on the whole input (the facts, the field and its
+audience, or the actor, the action and the resource) and on the policy file's
+hash. Because Oso sees only immutable
 values, the memo cannot go stale within a process; an edited policy file has
 another hash, so it takes effect after a restart with no code change.
 """
@@ -15,7 +18,17 @@ from pathlib import Path
 
 from oso import Oso
 
-from policies.facts import EdgeField, EdgeRelation, FieldRef, Relation
+from policies.actions import Action, resource_kind
+from policies.facts import (
+    ActorFacts,
+    ContactTarget,
+    EdgeFacts,
+    EdgeField,
+    EdgeRelation,
+    FieldRef,
+    Relation,
+    RootField,
+)
 from policies.fields import AUDIENCE_ORDER, IDENTITY_FIELDS, Audience
 
 POLICY_PATH = Path(__file__).with_name("suplinks.polar")
@@ -25,6 +38,28 @@ POLICY_PATH = Path(__file__).with_name("suplinks.polar")
 _FIELD_MEMO: dict[str, dict[Relation, dict[tuple[str, str], bool]]] = {}
 _SEE_MEMO: dict[str, dict[Relation, bool]] = {}
 _EDGE_MEMO: dict[str, dict[EdgeRelation, bool]] = {}
+# policy hash -> (actor, action, resource type, resource) -> None (allowed) or a refusal code.
+_ACTION_MEMO: dict[str, dict[tuple, str | None]] = {}
+
+UNAUTHENTICATED = "UNAUTHENTICATED"
+NOT_FOUND = "NOT_FOUND"
+FORBIDDEN = "FORBIDDEN"
+
+
+class Denied(Exception):
+    """The policy refused an action: ``code`` is UNAUTHENTICATED, NOT_FOUND or FORBIDDEN.
+
+    A policies-level exception rather than a ``web.errors`` one: ``web``
+    imports ``policies`` (the context holds the authorizer), so the reverse
+    import would be a cycle, and the policy has no business knowing whether a
+    refusal becomes a GraphQL error or a mutation's ``userErrors``.
+    ``web.errors.refusal`` makes that choice, from the action's registry entry.
+    """
+
+    def __init__(self, code: str, action: Action) -> None:
+        super().__init__(f"{code}: {action.name} on {action.resource}")
+        self.code = code
+        self.action = action
 
 
 class _Member:
@@ -35,18 +70,29 @@ MEMBER = _Member()
 
 
 class Authorizer:
-    """Answers "may this viewer see this member / read this field?" from the policy."""
+    """Answers "may this viewer see this member / read this field / do this?" from the policy."""
 
     def __init__(self, policy_path: Path = POLICY_PATH) -> None:
         text = policy_path.read_text()
         self.policy_hash = hashlib.sha256(text.encode()).hexdigest()
         self._oso = Oso()
-        for cls in (Relation, FieldRef, EdgeRelation, EdgeField, _Member):
+        for cls in (
+            Relation,
+            FieldRef,
+            EdgeRelation,
+            EdgeField,
+            _Member,
+            ActorFacts,
+            EdgeFacts,
+            ContactTarget,
+            RootField,
+        ):
             self._oso.register_class(cls)
         self._oso.load_str(text)
         self._fields = _FIELD_MEMO.setdefault(self.policy_hash, {})
         self._see = _SEE_MEMO.setdefault(self.policy_hash, {})
         self._edges = _EDGE_MEMO.setdefault(self.policy_hash, {})
+        self._actions = _ACTION_MEMO.setdefault(self.policy_hash, {})
 
     # -- memoized questions (the hot path) ---------------------------------
 
@@ -81,6 +127,29 @@ class Authorizer:
         decide = self.field_decider(rel)
         return [aud for aud in AUDIENCE_ORDER if decide(field, aud.value)]
 
+    def authorize(self, actor: ActorFacts, action: Action, resource: object) -> None:
+        """Return if the policy lets ``actor`` do ``action`` on ``resource``, else raise Denied."""
+        code = self.refusal_code(actor, action, resource)
+        if code is not None:
+            raise Denied(code, action)
+
+    def allowed(self, actor: ActorFacts, action: Action, resource: object) -> bool:
+        """The same decision as ``authorize``, as a boolean (for "what may I do" fields)."""
+        return self.refusal_code(actor, action, resource) is None
+
+    def refusal_code(self, actor: ActorFacts, action: Action, resource: object) -> str | None:
+        """None when allowed, else the refusal's code (memoized like field decisions).
+
+        The resource's type is part of the key: two facts tuples with equal
+        values but different classes are different resources.
+        """
+        key = (actor, action.name, type(resource), resource)
+        try:
+            return self._actions[key]
+        except KeyError:
+            code = self._actions[key] = self.ask_action(actor, action, resource)
+            return code
+
     # -- fresh questions (no memo): the reference the memo is tested against --
 
     def ask_see(self, rel: Relation) -> bool:
@@ -92,6 +161,24 @@ class Authorizer:
 
     def ask_edge(self, rel: EdgeRelation, field: str) -> bool:
         return bool(self._oso.query_rule_once("allow", rel, "read", EdgeField(field)))
+
+    def ask_action(self, actor: ActorFacts, action: Action, resource: object) -> str | None:
+        """Ask Oso, and name a refusal the way Oso's own ``authorize`` does.
+
+        Refused, an anonymous actor is told to log in (UNAUTHENTICATED); an
+        actor who may not even "see" the resource is told it does not exist
+        (NOT_FOUND: Hidden members do not exist, Edges are private); anyone
+        else is told no (FORBIDDEN).
+        """
+        if resource_kind(resource) != action.resource:
+            raise TypeError(f"{action.name!r} acts on {action.resource}, not on {resource!r}")
+        if self._oso.query_rule_once("allow", actor, action.name, resource):
+            return None
+        if actor.kind == "ANONYMOUS":
+            return UNAUTHENTICATED
+        if not self._oso.query_rule_once("allow", actor, "see", resource):
+            return NOT_FOUND
+        return FORBIDDEN
 
 
 class FieldDecider:

@@ -48,3 +48,42 @@ class EdgeRelation(NamedTuple):
 
 class EdgeField(NamedTuple):
     name: str
+
+
+# --- doing: who acts, and on what ---------------------------------------------
+
+
+class ActorFacts(NamedTuple):
+    """Who asks to act, as the policy sees them (built from ``auth.identity.Identity``).
+
+    ``verified`` and ``company_role`` carry today's meaning until mailboxes are
+    proven and companies have admins: a member is verified by signing up, a
+    recruiter when they belong to a company; nobody has a company role yet.
+    """
+
+    kind: str = "ANONYMOUS"  # "ANONYMOUS" | "CANDIDATE" | "RECRUITER" | "PARTNER"
+    verified: bool = False
+    company_role: str | None = None  # "ADMIN" | "RECRUITER" once companies have admins
+    scopes: tuple[str, ...] = ()  # a partner token's OAuth scopes (sorted)
+
+
+class EdgeFacts(NamedTuple):
+    """How the actor stands to one contact request they ask to act on."""
+
+    side: str | None = None  # "candidate" | "recruiter": the actor's end; None: not theirs
+    # The other end exists for the actor (neither blocks the other, no account deleted).
+    counterpart_visible: bool = False
+
+
+class ContactTarget(NamedTuple):
+    """The member a recruiter asks to contact."""
+
+    visible: bool = False  # the member exists for the recruiter (the "see" decision above)
+    kind: str | None = None  # "CANDIDATE" | "RECRUITER"
+    contactable: bool = False  # the candidate accepts requests
+
+
+class RootField(NamedTuple):
+    """A root field of an operation (``pipeline``, ``viewer``, ``__schema``...)."""
+
+    name: str

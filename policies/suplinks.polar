@@ -4,6 +4,9 @@
 #   Relation  how one viewer stands to one member (self, contact, recruiter, blocked...)
 #   FieldRef  a field's name, the audience its owner chose, and whether it identifies them
 #   EdgeRelation / EdgeField  the same for a contact request (a network edge)
+#   ActorFacts  who asks to act (anonymous, candidate, recruiter, partner ATS)
+#   EdgeFacts / ContactTarget / RootField  what they ask to act on, besides plain
+#             values such as "pipeline" (policies/actions.py lists every action)
 # Nothing here touches the database, so every answer can be memoized.
 
 # ---------------------------------------------------------------------------
@@ -13,7 +16,7 @@
 # Promise: the owner always sees their own profile.
 allow(rel: Relation, "see", _member) if rel.is_self;
 
-# Promise (rules 2 and 7): a member the viewer may not see does not exist for
+# Promise (Hidden members do not exist; Company blocks and hiding are one-way): a member the viewer may not see does not exist for
 # them. Blocks either way, company blocks and "hide me from my current employer"
 # all arrive here as `blocked`. The closed persona is for logged-in members.
 allow(rel: Relation, "see", _member) if
@@ -21,7 +24,7 @@ allow(rel: Relation, "see", _member) if
     rel.is_member and
     not rel.blocked;
 
-# Promise (rule 8): a partner ATS sees the candidates who accepted a contact
+# Promise (Partners see only consented fields): a partner ATS sees the candidates who accepted a contact
 # with its company's recruiters and consented to share with it.
 allow(rel: Relation, "see", _member) if
     rel.persona = "closed" and
@@ -46,7 +49,7 @@ allow(rel: Relation, "read", field: FieldRef) if
     not rel.blocked and
     field.audience = "PUBLIC";
 
-# Promise (rule 1): on the closed persona a field is read by its audience.
+# Promise (Denied fields are null): on the closed persona a field is read by its audience.
 allow(rel: Relation, "read", field: FieldRef) if
     rel.persona = "closed" and
     not rel.blocked and
@@ -73,7 +76,7 @@ confidential_employer(rel: Relation, field: FieldRef) if
     field.name = "currentEmployer" and
     not rel.is_contact;
 
-# Promise (rule 8): a partner ATS reads, of what a contact may read, only the
+# Promise (Partners see only consented fields): a partner ATS reads, of what a contact may read, only the
 # fields listed on the candidate's consent receipts: what a contact could read
 # when they consented. A field the candidate narrows later is gone at once (the
 # audience rules above); a field they widen later is not shared with the ATS.
@@ -94,10 +97,111 @@ admits(rel: Relation, "CONTACTS") if rel.is_contact;
 # Network edges (contact requests)
 # ---------------------------------------------------------------------------
 
-# Promise (rule 3): an edge is visible to its two endpoints only...
+# Promise (Edges are private): an edge is visible to its two endpoints only...
 allow(rel: EdgeRelation, "read", _field: EdgeField) if rel.is_endpoint;
 
-# Promise (rule 8): ...and to the company side once the candidate consented to
+# Promise (Partners see only consented fields): ...and to the company side once the candidate consented to
 # share it with the company's ATS: that ATS and the company's recruiters, whose
 # pipeline it is (the facts say whether the viewer is on that side).
 allow(rel: EdgeRelation, "read", _field: EdgeField) if rel.is_consented_partner;
+
+# ---------------------------------------------------------------------------
+# Doing: may this actor do this action on this resource?
+# ---------------------------------------------------------------------------
+# Authorizer.authorize asks allow(actor, action, resource). Refused, it answers
+# UNAUTHENTICATED to an anonymous actor, NOT_FOUND when the actor may not even
+# "see" the resource (it does not exist for them), FORBIDDEN otherwise.
+# The actor's class is ActorFacts: Oso reserves the name Actor.
+
+actor ActorFacts {}
+
+allow(actor: ActorFacts, action: String, resource) if has_permission(actor, action, resource);
+
+member(actor: ActorFacts) if actor.kind in ["CANDIDATE", "RECRUITER"];
+
+verified_recruiter(actor: ActorFacts) if actor.kind = "RECRUITER" and actor.verified;
+
+# Features (search, the pipeline, API clients...) and root fields are no
+# secret: refusing one answers FORBIDDEN, never NOT_FOUND.
+allow(_actor: ActorFacts, "see", _feature: String);
+allow(_actor: ActorFacts, "see", _field: RootField);
+
+# Promise (The member's own data): a member reads, edits and deletes their own account.
+allow(actor: ActorFacts, _action: String, "account") if member(actor);
+
+# Promise (Hidden members do not exist): the closed network (profiles by id,
+# blocks, edges) is for logged-in members; to anyone else it is empty.
+allow(actor: ActorFacts, _action: String, "network") if member(actor);
+
+# Promise (Filtering, sorting and counting are reads): searching candidates is
+# for verified recruiters (and the SQL reads only what they may read).
+allow(actor: ActorFacts, "search", "candidates") if verified_recruiter(actor);
+
+# Promise (Only recruiters start a contact): verified recruiters send requests...
+allow(actor: ActorFacts, "send", "contact_requests") if verified_recruiter(actor);
+
+# Promise (Only recruiters start a contact): ...to a candidate who exists for
+# them and accepts requests; any other target answers like an unknown id.
+allow(actor: ActorFacts, "contact", target: ContactTarget) if
+    verified_recruiter(actor) and
+    allow(actor, "see", target);
+
+# Promise (No membership oracle): a target one may not contact does not exist
+# for the sender, whatever the reason (hidden, a recruiter, not contactable).
+allow(_actor: ActorFacts, "see", target: ContactTarget) if
+    target.visible and
+    target.kind = "CANDIDATE" and
+    target.contactable;
+
+resource EdgeFacts {
+    roles = ["candidate", "recruiter"];
+    permissions = ["see", "respond", "withdraw", "end", "withdraw_consent"];
+
+    # Promise (Edges are private): an edge exists for its two endpoints only.
+    "see" if "candidate";
+    "see" if "recruiter";
+
+    # Promise (Acceptance reveals): only the candidate accepts or declines.
+    "respond" if "candidate";
+
+    # Promise (Partners see only consented fields): only the candidate withdraws their consent.
+    "withdraw_consent" if "candidate";
+
+    # Promise (Only recruiters start a contact): only the recruiter takes a request back.
+    "withdraw" if "recruiter";
+
+    # Promise (Acceptance reveals): either side ends a contact, which revokes the reveal.
+    "end" if "candidate";
+    "end" if "recruiter";
+}
+
+# An endpoint holds their side's role while the other end exists for them
+# (Hidden members do not exist: an edge to a hidden member is hidden too).
+has_role(actor: ActorFacts, side: String, edge: EdgeFacts) if
+    member(actor) and
+    edge.side = side and
+    edge.counterpart_visible;
+
+# Promise (Partners see only consented fields): a company's consented pipeline
+# is read by its verified recruiters...
+allow(actor: ActorFacts, "read", "pipeline") if verified_recruiter(actor);
+
+# Promise (Partners see only consented fields): ...and by its ATS, with a token
+# scoped for it.
+allow(actor: ActorFacts, "read", "pipeline") if
+    actor.kind = "PARTNER" and
+    "pipeline:read" in actor.scopes;
+
+# Promise (Trust starts with a proven mailbox): a company's verified recruiters
+# manage its API clients (its admins only, once companies have admins).
+allow(actor: ActorFacts, "manage", "api_clients") if verified_recruiter(actor);
+
+# Promise (Partners see only consented fields): a partner token reaches its
+# pipeline (and the schema itself) and no other root field...
+allow(actor: ActorFacts, "query", field: RootField) if
+    actor.kind = "PARTNER" and
+    field.name in ["pipeline", "__typename", "__schema", "__type"];
+
+# Promise (Partners see only consented fields): ...a limit of partner tokens
+# alone: any other caller may ask any root field, and each resolver decides.
+allow(actor: ActorFacts, "query", _field: RootField) if actor.kind != "PARTNER";

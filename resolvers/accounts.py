@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from auth import security
 from auth.identity import SESSION_COOKIE, member_identity
 from db import accounts as accounts_db
+from policies import actions
 from resolvers import validation
 from views.aliases import new_alias
 from web.context import Context
@@ -112,7 +113,7 @@ async def delete_account(ctx: Context, conn: AsyncConnection, password: str) -> 
     The rows go for good (profile, experiences, contacts, blocks, sessions, access log);
     other members' access events keep only the label they were shown.
     """
-    me = ctx.require_member()
+    me = ctx.authorize(actions.DELETE_ACCOUNT)
     row = await accounts_db.member_by_id(conn, me.member_id)
     if row is None or not security.verify_password(row["password_hash"], password):
         raise problem("INVALID_CREDENTIALS", "The password is wrong.", "password")

@@ -28,11 +28,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from db import facts as facts_db
 from db import network as network_db
 from db import profiles as profiles_db
+from policies import actions
+from policies.actions import Action
 from policies.authorizer import Authorizer
+from policies.facts import ContactTarget, EdgeFacts
 from resolvers import consent
 from schema import types as t
 from views import ids
-from views.contacts import counterpart_of, edge_relation, page_of_edges, view_edge
+from views.contacts import counterpart_of, page_of_edges, view_edge
 from views.profiles import build_profile, employer
 from views.selection import selected
 from views.standing import relation_for
@@ -61,8 +64,12 @@ async def _visible_member(ctx: Context, conn: AsyncConnection, member_id: uuid.U
     return row if ctx.authorizer.can_see(rel) else None
 
 
-async def _my_edge(ctx: Context, conn: AsyncConnection, request_id: str, now: datetime) -> dict:
-    """The edge, locked for a state change, if this viewer may act on it; else not_found."""
+async def _my_edge(
+    ctx: Context, conn: AsyncConnection, request_id: str, now: datetime, action: Action
+) -> dict:
+    """The edge, locked for a state change, if the policy lets this viewer do ``action``
+    on it; else its refusal (NOT_FOUND for an edge that is not theirs, as for an unknown id)."""
+    ctx.authorize(actions.ACT_IN_NETWORK)
     edge_id = ids.decode(ids.CONTACT_REQUEST, request_id)
     if edge_id is None:
         raise not_found("requestId")
@@ -70,13 +77,31 @@ async def _my_edge(ctx: Context, conn: AsyncConnection, request_id: str, now: da
     edge = (await network_db.edges_by_ids(conn, me, now, [edge_id], lock=True)).get(edge_id)
     if edge is None:
         raise not_found("requestId")
-    # Only its endpoints act on an edge (the company side of a shared one only reads it).
-    rel = edge_relation(ctx, edge)
-    if not rel.is_endpoint or not ctx.authorizer.can_read_edge(rel):
-        raise not_found("requestId")
-    if await _visible_member(ctx, conn, counterpart_of(edge, me), now) is None:
-        raise not_found("requestId")
+    ctx.authorize(action, await _edge_facts(ctx, conn, edge, now))
     return edge
+
+
+async def _edge_facts(ctx: Context, conn: AsyncConnection, edge: dict, now: datetime) -> EdgeFacts:
+    """The viewer's end of the edge, and whether the other end exists for them.
+
+    Promise (Edges are private): an edge that is not theirs has no side, and
+    its counterpart is not even looked up: that path sends no more queries
+    than an unknown id does.
+    """
+    me = ctx.identity.member_id
+    sides = {edge["candidate_id"]: "candidate", edge["recruiter_id"]: "recruiter"}
+    side = sides.get(me) if me is not None else None
+    if side is None:
+        return EdgeFacts()
+    visible = await _visible_member(ctx, conn, counterpart_of(edge, me), now) is not None
+    return EdgeFacts(side=side, counterpart_visible=visible)
+
+
+def _contact_target(row) -> ContactTarget:
+    """The member a recruiter asks to contact (None: unknown, or hidden from them)."""
+    if row is None:
+        return ContactTarget()
+    return ContactTarget(visible=True, kind=row["kind"], contactable=bool(row["contactable"]))
 
 
 def _expect(edge: dict, status: str) -> None:
@@ -112,18 +137,14 @@ async def send_contact_request(
     """A recruiter asks a candidate for contact. Checks run in an order that leaks nothing:
     first the sender's own standing, then the target (unknown and invisible alike),
     then the pair and the sender's quotas."""
-    me = ctx.require_member()
-    if not me.is_recruiter:
-        raise problem("FORBIDDEN", "Only recruiters can start a contact.")
+    me = ctx.authorize(actions.SEND_REQUEST)
     message = _message(raw_message)
     target = ids.decode(ids.PROFILE, profile_id)
     if target is None:
         raise not_found("profileId")
     now = ctx.now()
     await network_db.lock_members(conn, [me.member_id, target])
-    row = await _visible_member(ctx, conn, target, now)
-    if row is None or row["kind"] != "CANDIDATE" or not row["contactable"]:
-        raise not_found("profileId")
+    ctx.authorize(actions.CONTACT, _contact_target(await _visible_member(ctx, conn, target, now)))
     if await network_db.open_edge_exists(conn, me.member_id, target, now):
         raise problem(
             "DUPLICATE_REQUEST",
@@ -167,11 +188,8 @@ async def respond_to_contact_request(
 ) -> uuid.UUID:
     """The candidate accepts (each side then reads the other's CONTACTS fields) or
     declines (silently: see ``db.network``)."""
-    me = ctx.require_member()
     now = ctx.now()
-    edge = await _my_edge(ctx, conn, request_id, now)
-    if edge["candidate_id"] != me.member_id:
-        raise problem("FORBIDDEN", "Only the candidate answers a request.", "requestId")
+    edge = await _my_edge(ctx, conn, request_id, now, actions.RESPOND)
     _expect(edge, "PENDING")
     await record_answer(
         conn, ctx.authorizer, edge, accept=accept, share_with_ats=share_with_ats, now=now
@@ -207,11 +225,8 @@ async def record_answer(
 async def withdraw_ats_consent(ctx: Context, conn: AsyncConnection, request_id: str) -> uuid.UUID:
     """The candidate stops sharing a contact with the company's ATS: from the next
     request on, they are out of its pipeline. The contact itself stays."""
-    me = ctx.require_member()
     now = ctx.now()
-    edge = await _my_edge(ctx, conn, request_id, now)
-    if edge["candidate_id"] != me.member_id:
-        raise problem("FORBIDDEN", "Only the candidate withdraws their consent.", "requestId")
+    edge = await _my_edge(ctx, conn, request_id, now, actions.WITHDRAW_CONSENT)
     if not edge["consented"]:
         raise problem(
             "NOT_SHARED",
@@ -225,13 +240,8 @@ async def withdraw_ats_consent(ctx: Context, conn: AsyncConnection, request_id: 
 async def withdraw_contact_request(
     ctx: Context, conn: AsyncConnection, request_id: str
 ) -> uuid.UUID:
-    me = ctx.require_member()
     now = ctx.now()
-    edge = await _my_edge(ctx, conn, request_id, now)
-    if edge["recruiter_id"] != me.member_id:
-        raise problem(
-            "FORBIDDEN", "Only the recruiter withdraws a request; decline it instead.", "requestId"
-        )
+    edge = await _my_edge(ctx, conn, request_id, now, actions.WITHDRAW_REQUEST)
     _expect(edge, "PENDING")
     await network_db.close(conn, edge["id"], "WITHDRAWN", now)
     return edge["id"]
@@ -239,9 +249,8 @@ async def withdraw_contact_request(
 
 async def end_contact(ctx: Context, conn: AsyncConnection, request_id: str) -> uuid.UUID:
     """Either side ends an accepted contact; the reveal stops with the next request."""
-    ctx.require_member()
     now = ctx.now()
-    edge = await _my_edge(ctx, conn, request_id, now)
+    edge = await _my_edge(ctx, conn, request_id, now, actions.END_CONTACT)
     _expect(edge, "ACCEPTED")
     await network_db.close(conn, edge["id"], "ENDED", now)
     return edge["id"]
@@ -251,7 +260,7 @@ async def end_contact(ctx: Context, conn: AsyncConnection, request_id: str) -> u
 
 
 async def block_member(ctx: Context, conn: AsyncConnection, profile_id: str) -> None:
-    me = ctx.require_member().member_id
+    me = ctx.authorize(actions.ACT_IN_NETWORK).member_id
     target = ids.decode(ids.PROFILE, profile_id)
     if target is None:
         raise not_found("profileId")
@@ -268,7 +277,7 @@ async def block_member(ctx: Context, conn: AsyncConnection, profile_id: str) -> 
 
 
 async def unblock_member(ctx: Context, conn: AsyncConnection, profile_id: str) -> None:
-    me = ctx.require_member().member_id
+    me = ctx.authorize(actions.ACT_IN_NETWORK).member_id
     target = ids.decode(ids.PROFILE, profile_id)
     if target is None:
         raise not_found("profileId")
@@ -291,7 +300,7 @@ async def block_company(ctx: Context, conn: AsyncConnection, company_id: str) ->
     """Every member whose current employer is the company, now or later, and I stop
     seeing each other; what is open with its current members ends now, and what I
     shared with the company's ATS stops being shared."""
-    me = ctx.require_member().member_id
+    me = ctx.authorize(actions.ACT_IN_NETWORK).member_id
     target = await _company(conn, company_id)
     await network_db.lock_members(conn, [me])
     now = ctx.now()
@@ -302,7 +311,7 @@ async def block_company(ctx: Context, conn: AsyncConnection, company_id: str) ->
 
 
 async def unblock_company(ctx: Context, conn: AsyncConnection, company_id: str) -> None:
-    me = ctx.require_member().member_id
+    me = ctx.authorize(actions.ACT_IN_NETWORK).member_id
     await network_db.remove_company_block(conn, me, await _company(conn, company_id))
 
 
@@ -311,7 +320,7 @@ async def set_hide_from_current_employer(
 ) -> uuid.UUID:
     """On (the default for candidates): my current employer's members and I stop seeing
     each other, and what is open between us ends now."""
-    me = ctx.require_member().member_id
+    me = ctx.authorize(actions.ACT_IN_NETWORK).member_id
     await network_db.lock_members(conn, [me])
     current_employer = await network_db.set_hide_from_current_employer(conn, me, hide)
     if hide and current_employer is not None:

@@ -15,11 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from auth import security
 from db import accounts as accounts_db
 from db import partner as partner_db
+from policies import actions
+from policies.actions import PIPELINE_READ
 from resolvers import validation
 from web.context import Context
-from web.errors import forbidden, problem
+from web.errors import problem
 
-PIPELINE_READ = "pipeline:read"
 SCOPES = frozenset({PIPELINE_READ})
 
 
@@ -58,25 +59,23 @@ async def create_client(
     return IssuedClient(row["id"], row["client_id"], secret)
 
 
-def recruiter_company(ctx: Context) -> uuid.UUID:
-    """API clients are managed by their company's recruiters only."""
-    me = ctx.require_member()
-    if not me.is_recruiter:
-        raise forbidden("Only a company's recruiters manage its API clients.")
-    return me.company_id
+def managed_company(ctx: Context) -> uuid.UUID:
+    """The company whose API clients this viewer may manage (asked once per request)."""
+    return ctx.authorize(actions.MANAGE_API_CLIENTS).company_id
 
 
-async def own_client(conn: AsyncConnection, ctx: Context, client_id: str):
+async def own_client(conn: AsyncConnection, company_id: uuid.UUID, client_id: str):
     """A client of the viewer's company; any other id answers like an unknown one."""
-    company_id = recruiter_company(ctx)
     row = await partner_db.client_by_client_id(conn, client_id)
     if row is None or row["company_id"] != company_id:
         raise problem("NOT_FOUND", "No such API client.", "clientId")
     return row
 
 
-async def rotate_secret(conn: AsyncConnection, ctx: Context, client_id: str) -> IssuedClient:
-    row = await own_client(conn, ctx, client_id)
+async def rotate_secret(
+    conn: AsyncConnection, company_id: uuid.UUID, client_id: str
+) -> IssuedClient:
+    row = await own_client(conn, company_id, client_id)
     if row["revoked_at"] is not None:
         raise problem("REVOKED", "This API client is revoked.", "clientId")
     secret = security.new_client_secret()
@@ -84,8 +83,10 @@ async def rotate_secret(conn: AsyncConnection, ctx: Context, client_id: str) -> 
     return IssuedClient(row["id"], row["client_id"], secret)
 
 
-async def revoke_client(conn: AsyncConnection, ctx: Context, client_id: str) -> IssuedClient:
-    row = await own_client(conn, ctx, client_id)
+async def revoke_client(
+    conn: AsyncConnection, company_id: uuid.UUID, client_id: str
+) -> IssuedClient:
+    row = await own_client(conn, company_id, client_id)
     await partner_db.revoke(conn, row["id"])
     return IssuedClient(row["id"], row["client_id"], "")
 

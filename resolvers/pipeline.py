@@ -21,34 +21,21 @@ nothing here decides a field:
 from __future__ import annotations
 
 from db import network as network_db
-from resolvers.partner import PIPELINE_READ
+from policies import actions
 from schema import types as t
 from views.contacts import page_of_edges
 from views.selection import selected
 from web.context import Context
-from web.errors import forbidden
 
 PIPELINE_CURSOR = "pipeline"
-
-
-def _company_of_viewer(ctx: Context):
-    """The company whose pipeline this viewer reads, or the standard error."""
-    identity = ctx.identity
-    if identity.is_partner:
-        if PIPELINE_READ not in identity.scopes:
-            raise forbidden(f"This token lacks the {PIPELINE_READ} scope.")
-        return identity.company_id
-    me = ctx.require_member()
-    if not me.is_recruiter:
-        raise forbidden("Only the company's recruiters and its ATS read its pipeline.")
-    return me.company_id
 
 
 async def pipeline(
     ctx: Context, info, first: int | None, after: str | None
 ) -> t.ContactRequestConnection:
-    company_id = _company_of_viewer(ctx)
-    identity = ctx.identity
+    # The company of the recruiter or of the ATS: the pipeline is always the viewer's own.
+    identity = ctx.authorize(actions.READ_PIPELINE)
+    company_id = identity.company_id
     await ctx.rate_limit("pipeline", identity.partner_client_id or identity.member_id)
     now = ctx.now()
 

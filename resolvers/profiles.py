@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from db import accounts as accounts_db
 from db import profiles as profiles_db
 from db.facts import NO_FACTS
+from policies import actions
 from policies.fields import PRIVATE_FIELDS
 from resolvers import validation
 from schema import types as t
@@ -34,7 +35,7 @@ from web.errors import problem
 
 async def profile_by_id(ctx: Context, info, opaque_id: str) -> t.Profile | None:
     """The closed persona: logged-in viewers only; unknown and invisible answer the same."""
-    if not ctx.identity.is_member:
+    if not ctx.allowed(actions.READ_NETWORK):
         return None
     return await view_profile(ctx, ids.decode(ids.PROFILE, opaque_id), selected(info))
 
@@ -183,7 +184,7 @@ async def _experience_rows(conn: AsyncConnection, items: list[ExperienceInput]) 
 
 
 async def update_profile(ctx: Context, conn: AsyncConnection, data: ProfileInput) -> uuid.UUID:
-    me = ctx.require_member()
+    me = ctx.authorize(actions.EDIT_ACCOUNT)
     values = await _profile_values(conn, me.kind or "", me.member_id, data)
     await profiles_db.update_profile(conn, me.member_id, values)
     if data.experiences is not strawberry.UNSET:
@@ -193,7 +194,7 @@ async def update_profile(ctx: Context, conn: AsyncConnection, data: ProfileInput
 
 
 async def set_field_audience(ctx: Context, conn: AsyncConnection, field: str, audience: str):
-    me = ctx.require_member()
+    me = ctx.authorize(actions.EDIT_ACCOUNT)
     if field not in PRIVATE_FIELDS:
         raise problem(
             "UNKNOWN_FIELD",

@@ -22,6 +22,7 @@ from functools import lru_cache
 from auth.identity import Identity
 from db import search as search_db
 from db.facts import RawFacts
+from policies import actions
 from policies.authorizer import Authorizer
 from policies.facts import Relation
 from policies.fields import CANDIDATE_DEFAULTS
@@ -31,7 +32,7 @@ from views import ids
 from views.profiles import experience_band, view_rows
 from views.standing import relation_for
 from web.context import Context
-from web.errors import ApiError, forbidden
+from web.errors import ApiError
 
 MAX_FIRST = 100
 MAX_TEXT = 200
@@ -55,16 +56,6 @@ SEARCH_FIELDS = (
 
 def bad_input(message: str, field: str) -> ApiError:
     return ApiError("BAD_USER_INPUT", message, field=field)
-
-
-def require_recruiter(ctx: Context) -> Identity:
-    """Verified recruiters only: anonymous -> UNAUTHENTICATED, any other viewer -> FORBIDDEN."""
-    identity = ctx.identity
-    if not identity.is_member and not identity.is_partner:
-        ctx.require_member()  # raises UNAUTHENTICATED, saying so if a token was rejected
-    if not identity.is_recruiter:
-        raise forbidden("Only verified recruiters can search candidates.")
-    return identity
 
 
 def tier_relations(identity: Identity) -> dict[bool, Relation]:
@@ -199,7 +190,7 @@ def decode_cursor(cursor: str | None, ranked: bool) -> search_db.After | None:
 async def search_candidates(
     ctx: Context, tree: dict, raw_filter: CandidateFilter | None, first: int, after: str | None
 ) -> t.ProfileConnection:
-    identity = require_recruiter(ctx)
+    identity = ctx.authorize(actions.SEARCH)
     if first < 0:
         raise bad_input("first must not be negative.", "first")
     first = min(first, MAX_FIRST)

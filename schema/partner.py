@@ -36,7 +36,7 @@ class PartnerQuery:
     @strawberry.field(description="My company's API clients (recruiters only).")
     async def api_clients(self, info: strawberry.Info) -> list[ApiClient]:
         ctx = info.context
-        rows = await r.list_clients(ctx, r.recruiter_company(ctx))
+        rows = await r.list_clients(ctx, r.managed_company(ctx))
         return [
             ApiClient(
                 client_id=row["client_id"],
@@ -63,7 +63,7 @@ class PartnerMutation:
         self, info: strawberry.Info, name: str, scopes: list[str]
     ) -> ApiClientPayload:
         ctx = info.context
-        company_id = r.recruiter_company(ctx)
+        company_id = r.managed_company(ctx)
         return _payload(
             await run(ctx, lambda conn: r.create_client(conn, company_id, name, scopes))
         )
@@ -73,11 +73,11 @@ class PartnerMutation:
         self, info: strawberry.Info, client_id: str
     ) -> ApiClientPayload:
         ctx = info.context
-        r.recruiter_company(ctx)
-        return _payload(await run(ctx, lambda conn: r.rotate_secret(conn, ctx, client_id)))
+        company_id = r.managed_company(ctx)
+        return _payload(await run(ctx, lambda conn: r.rotate_secret(conn, company_id, client_id)))
 
     @strawberry.mutation(description="Its tokens stop working at once.")
     async def revoke_api_client(self, info: strawberry.Info, client_id: str) -> ApiClientPayload:
         ctx = info.context
-        r.recruiter_company(ctx)
-        return _payload(await run(ctx, lambda conn: r.revoke_client(conn, ctx, client_id)))
+        company_id = r.managed_company(ctx)
+        return _payload(await run(ctx, lambda conn: r.revoke_client(conn, company_id, client_id)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from policies import actions
 from resolvers import network
 from resolvers import profiles as r
 from schema.types import Employer, Node, Profile, PublicProfile
@@ -17,8 +18,8 @@ class ProfileQuery:
     def viewer(self, info: strawberry.Info) -> Viewer | None:
         ctx = info.context
         if ctx.rejected_credential:
-            ctx.require_member()  # raises UNAUTHENTICATED: the token is dead, say so
-        if not ctx.identity.is_member:
+            ctx.authorize(actions.READ_ACCOUNT)  # UNAUTHENTICATED: the token is dead, say so
+        if not ctx.allowed(actions.READ_ACCOUNT):
             return None
         return Viewer(member_id=ctx.identity.member_id)
 

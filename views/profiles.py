@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple, TypeVar
 
 from db.facts import RawFacts
+from policies import actions
 from policies.authorizer import Authorizer, FieldDecider
 from policies.facts import Relation
 from policies.fields import (
@@ -186,7 +187,7 @@ def contactability(ctx: Context, row: Row, facts, rel: Relation) -> t.Contactabi
     """What this viewer may do with the member; says nothing a refusal would not."""
     if rel.is_self:
         return t.Contactability(can_request_contact=False, reason="SELF")
-    if not ctx.identity.is_recruiter or row["kind"] != "CANDIDATE":
+    if not ctx.allowed(actions.SEND_REQUEST) or row["kind"] != "CANDIDATE":
         return t.Contactability(can_request_contact=False, reason="ONLY_RECRUITERS_INITIATE")
     if facts is not None and facts.is_contact:
         return t.Contactability(can_request_contact=False, reason="ALREADY_CONTACT")

@@ -15,8 +15,9 @@ from config import Settings
 from db import facts as facts_db
 from db import profiles as profiles_db
 from db.engine import Database
-from policies.authorizer import Authorizer
-from web.errors import unauthenticated
+from policies.actions import Action
+from policies.authorizer import Authorizer, Denied
+from web.errors import refusal
 from web.ratelimit import RateLimiter
 
 
@@ -52,11 +53,30 @@ class Context:
     access_log: AccessLog = field(default_factory=AccessLog)
     _loaders: dict[str, DataLoader] = field(default_factory=dict)
 
-    def require_member(self) -> Identity:
-        """The logged-in member, or UNAUTHENTICATED."""
-        if not self.identity.is_member:
-            raise unauthenticated(self.rejected_credential is not None)
-        return self.identity
+    def authorize(self, action: Action, resource: object = None) -> Identity:
+        """Who is asking, if the policy lets them do ``action`` on ``resource``;
+        else the product's answer to the refusal (``web.errors.refusal``).
+
+        ``resource`` defaults to the action's own plain resource ("pipeline").
+        """
+        identity = self.identity
+        try:
+            self.authorizer.authorize(
+                identity.actor(), action, action.resource if resource is None else resource
+            )
+        except Denied as denied:
+            raise refusal(
+                denied,
+                partner=identity.is_partner,
+                rejected=self.rejected_credential is not None,
+            ) from None
+        return identity
+
+    def allowed(self, action: Action, resource: object = None) -> bool:
+        """The policy's decision on ``action``, for answers that are not refusals."""
+        return self.authorizer.allowed(
+            self.identity.actor(), action, action.resource if resource is None else resource
+        )
 
     @property
     def caller(self) -> str:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from graphql import GraphQLError
 from starlette.responses import JSONResponse
 
+from policies.authorizer import FORBIDDEN, UNAUTHENTICATED, Denied
+
 
 class ApiError(GraphQLError):
     def __init__(self, code: str, message: str, **extensions: object) -> None:
@@ -95,3 +97,22 @@ def too_many_requests(wait: int) -> Refusal:
         {"Retry-After": str(wait)},
         retryAfter=wait,
     )
+
+
+def refusal(denied: Denied, *, partner: bool, rejected: bool) -> Exception:
+    """The product's answer to a refusal of the policy (``Authorizer.authorize``).
+
+    UNAUTHENTICATED is a GraphQL error (saying so when a presented credential
+    was dead); NOT_FOUND is the answer to an unknown id; FORBIDDEN is a
+    GraphQL error, or a ``userErrors`` entry for an action refused in its
+    mutation's payload.
+    """
+    action = denied.action
+    if denied.code == UNAUTHENTICATED:
+        return unauthenticated(rejected)
+    if denied.code != FORBIDDEN:
+        return not_found(action.field or "id")
+    message = (partner and action.partner_refusal) or action.refusal
+    if action.in_payload:
+        return problem(FORBIDDEN, message, action.field)
+    return forbidden(message)

@@ -5,8 +5,9 @@
   under that id. No traceback ever reaches the client.
 - ``CredentialGate``: before execution, a dead bearer token (invalid, expired
   or revoked) fails the whole operation as ``UNAUTHENTICATED`` (a stale cookie
-  only makes the request anonymous, so that GraphiQL can log in again); and a
-  partner ATS token reaches ``pipeline`` (and introspection) and nothing else.
+  only makes the request anonymous, so that GraphiQL can log in again); and the
+  policy decides which root fields the actor may ask (a partner ATS token:
+  ``pipeline`` and introspection, nothing else).
 - ``AccessLogWriter``: the fields of narrow audience that this request
   delivered are recorded in one insert, after the operation.
 """
@@ -15,17 +16,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from functools import lru_cache
 
 from graphql import (
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
 )
 from strawberry.extensions import SchemaExtension
 
 from db import access_log as access_log_db
+from policies import actions
+from policies.facts import RootField
 from web.errors import ApiError, unauthenticated
 
 logger = logging.getLogger("suplinks.errors")
@@ -85,10 +90,6 @@ class AccessLogWriter(SchemaExtension):
         seen.clear()
 
 
-# What a partner token may ask at the root: its pipeline, and the schema itself.
-PARTNER_ROOT_FIELDS = frozenset({"pipeline", "__typename", "__schema", "__type"})
-
-
 def _root_fields(document, operation_name: str | None) -> set[str]:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     chosen = [
@@ -125,10 +126,24 @@ class CredentialGate(SchemaExtension):
         ctx = execution.context
         if ctx.rejected_credential == "bearer":
             execution.pre_execution_errors = [unauthenticated(rejected=True)]
-        elif ctx.identity.is_partner and execution.graphql_document is not None:
+        elif execution.graphql_document is not None:
+            # Promise (Partners see only consented fields): the policy says which
+            # root fields this actor may ask (a partner token: its pipeline only).
+            known = _schema_roots(execution.schema._schema)
             asked = _root_fields(execution.graphql_document, execution.operation_name)
-            if not asked <= PARTNER_ROOT_FIELDS:
-                execution.pre_execution_errors = [
-                    ApiError("FORBIDDEN", "A partner token may only query `pipeline`.")
-                ]
+            try:
+                for name in sorted(asked):
+                    # A name the schema lacks is asked as "?": validation rejects it
+                    # anyway, and the policy's memo stays bounded.
+                    ctx.authorize(actions.QUERY_ROOT, RootField(name if name in known else "?"))
+            except ApiError as refused:
+                execution.pre_execution_errors = [refused]
         yield
+
+
+@lru_cache(maxsize=4)
+def _schema_roots(schema: GraphQLSchema) -> frozenset[str]:
+    """Every root field name of the schema, and the introspection fields."""
+    roots = [schema.query_type, schema.mutation_type]
+    fields = {name for root in roots if root is not None for name in root.fields}
+    return frozenset({"__typename", "__schema", "__type", *fields})
