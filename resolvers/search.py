@@ -24,11 +24,11 @@ from db import search as search_db
 from db.facts import RawFacts
 from policies.authorizer import Authorizer
 from policies.facts import Relation
-from policies.fields import CANDIDATE_DEFAULTS
+from policies.fields import CANDIDATE_DEFAULTS, experience_band
 from schema import types as t
 from schema.inputs import CandidateFilter
 from views import ids
-from views.profiles import experience_band, view_rows
+from views.profiles import view_rows
 from views.standing import relation_for
 from web.context import Context
 from web.errors import ApiError, forbidden

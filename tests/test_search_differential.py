@@ -38,10 +38,9 @@ from db.models import AuthSession, Company, CompanyBlock, Contact, Member, Membe
 from db.models import metadata as tables
 from policies.authorizer import get_authorizer
 from policies.facts import Relation
-from policies.fields import effective_audiences
+from policies.fields import effective_audiences, experience_band
 from tests.search_world import SEARCH, contact_row
 from views import ids
-from views.profiles import experience_band
 
 WORLDS = 200
 
