@@ -1,6 +1,6 @@
 """``searchCandidates``: recruiter search that never leaks a hidden field.
 
-DESIGN.md rule 4: filtering and sorting are reads. The SQL that filters is
+Promise (Filtering, sorting and counting are reads). The SQL that filters is
 generated from the policy's own answers: the rows search can return are
 candidates who do not block the viewer, so they stand to the viewer in one of
 two tiers, accepted contact or not. For each tier we build the policy's

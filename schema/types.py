@@ -2,8 +2,8 @@
 
 Private fields are plain attributes: the resolver that builds an object has
 already asked the policy about each selected field, and a denied field is
-simply ``None`` (rule 1: indistinguishable from an empty field). Plain
-attributes also keep strawberry on its fast path. The private fields of
+simply ``None`` (Promise (Denied fields are null): indistinguishable from an
+empty field). Plain attributes also keep strawberry on its fast path. The private fields of
 ``Profile``, ``PublicProfile`` and ``Experience`` are not written here: they
 come from their declarations in ``policies/fields.py``.
 """
