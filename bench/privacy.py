@@ -1,4 +1,4 @@
-"""The privacy benchmark (issue 3): ``python -m bench.privacy`` or ``make bench``.
+"""The privacy benchmark: ``python -m bench.privacy`` or ``make bench``.
 
 Seeds a recruiter and N candidates in a throw-away PostgreSQL database, then
 times the same ``profiles(ids) { id + 15 private fields }`` query answered by

@@ -47,7 +47,7 @@ from db.sqlguard import identifier
 
 BENCH_DATABASE = "suplinks_bench_search"
 SIZES = (10_000, 100_000)
-TARGETS_AT_100K = {"p50": 20.0, "p99": 40.0}  # milliseconds, issue 5
+TARGETS_AT_100K = {"p50": 20.0, "p99": 40.0}  # milliseconds, the search target
 
 QUERY = """
 query($f: CandidateFilter) {

@@ -16,16 +16,18 @@
 # Promise: the owner always sees their own profile.
 allow(rel: Relation, "see", _member) if rel.is_self;
 
-# Promise (Hidden members do not exist; Company blocks and hiding are one-way): a member the viewer may not see does not exist for
-# them. Blocks either way, company blocks and "hide me from my current employer"
-# all arrive here as `blocked`. The closed persona is for logged-in members.
+# Promise (Hidden members do not exist; Company blocks and hiding are
+# one-way): a member the viewer may not see does not exist for them. Blocks
+# either way, company blocks and "hide me from my current employer" all arrive
+# here as `blocked`. The closed persona is for logged-in members.
 allow(rel: Relation, "see", _member) if
     rel.persona = "closed" and
     rel.is_member and
     not rel.blocked;
 
-# Promise (Partners see only consented fields): a partner ATS sees the candidates who accepted a contact
-# with its company's recruiters and consented to share with it.
+# Promise (Partners see only consented fields): a partner ATS sees the
+# candidates who accepted a contact with its company's recruiters and consented
+# to share with it.
 allow(rel: Relation, "see", _member) if
     rel.persona = "closed" and
     rel.is_partner and
@@ -76,10 +78,11 @@ confidential_employer(rel: Relation, field: FieldRef) if
     field.name = "currentEmployer" and
     not rel.is_contact;
 
-# Promise (Partners see only consented fields): a partner ATS reads, of what a contact may read, only the
-# fields listed on the candidate's consent receipts: what a contact could read
-# when they consented. A field the candidate narrows later is gone at once (the
-# audience rules above); a field they widen later is not shared with the ATS.
+# Promise (Partners see only consented fields): a partner ATS reads, of what a
+# contact may read, only the fields listed on the candidate's consent receipts:
+# what a contact could read when they consented. A field the candidate narrows
+# later is gone at once (the audience rules above); a field they widen later is
+# not shared with the ATS.
 consented(rel: Relation, _field: FieldRef) if not rel.is_partner;
 consented(rel: Relation, field: FieldRef) if
     rel.is_partner and
@@ -100,9 +103,10 @@ admits(rel: Relation, "CONTACTS") if rel.is_contact;
 # Promise (Edges are private): an edge is visible to its two endpoints only...
 allow(rel: EdgeRelation, "read", _field: EdgeField) if rel.is_endpoint;
 
-# Promise (Partners see only consented fields): ...and to the company side once the candidate consented to
-# share it with the company's ATS: that ATS and the company's recruiters, whose
-# pipeline it is (the facts say whether the viewer is on that side).
+# Promise (Partners see only consented fields): ...and to the company side
+# once the candidate consented to share it with the company's ATS: that ATS
+# and the company's recruiters, whose pipeline it is (the facts say whether the
+# viewer is on that side).
 allow(rel: EdgeRelation, "read", _field: EdgeField) if rel.is_consented_partner;
 
 # ---------------------------------------------------------------------------

@@ -108,7 +108,9 @@ async def close_session(ctx: Context, conn: AsyncConnection) -> bool:
 
 
 async def delete_account(ctx: Context, conn: AsyncConnection, password: str) -> bool:
-    """Erase the member and everything that is theirs (rule 10), after re-checking the password.
+    """Erase the member and everything that is theirs, after re-checking the password.
+
+    Promise (The member's own data).
 
     The rows go for good (profile, experiences, contacts, blocks, sessions, access log);
     other members' access events keep only the label they were shown.

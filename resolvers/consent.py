@@ -1,4 +1,6 @@
-"""Consent receipts (DESIGN.md rule 8): what a candidate agreed to share with a company's ATS.
+"""Consent receipts: what a candidate agreed to share with a company's ATS.
+
+Promise (Partners see only consented fields).
 
 Accepting a contact with ``shareWithAts`` records, in the same transaction,
 when, with which company, for which purpose, and which fields: the private

@@ -1,16 +1,19 @@
 """The closed network: contact requests, blocks, and the viewer's own edges.
 
-Promises kept here (DESIGN.md section 4, docs/network.md):
+Promises kept here (docs/design.md, docs/network.md):
 
 - Only recruiters start a contact, with a personal message (length bounds, no
   template sent to more than ``template_message_limit`` candidates), within
-  their quotas, to a contactable candidate who does not block them (rule 5).
+  their quotas, to a contactable candidate who does not block them
+  (Promise (Only recruiters start a contact)).
 - Every refusal that would reveal something about the target (unknown,
   deleted, blocked either way, hidden from their employer, not contactable)
-  is ``web.errors.not_found()``, the answer to an unknown id (rules 2, 9).
+  is ``web.errors.not_found()``, the answer to an unknown id
+  (Promises (Hidden members do not exist), (Opaque ids)).
 - A block ends what is open between the two sides in the same transaction;
-  from then on each is invisible to the other (rule 7).
-- Edges are read only by their endpoints (rule 3); see ``contact_view``.
+  from then on each is invisible to the other
+  (Promise (Company blocks and hiding are one-way)).
+- Edges are read only by their endpoints (Promise (Edges are private)); see ``contact_view``.
 
 Each mutation body runs inside ``resolvers.mutations.run`` (one transaction);
 time comes from ``ctx.now()`` so that tests can move it.

@@ -1,4 +1,6 @@
-"""``pipeline``: a company's consented pipeline, for its ATS and its recruiters (rule 8).
+"""``pipeline``: a company's consented pipeline, for its ATS and its recruiters.
+
+Promise (Partners see only consented fields).
 
 The rows are the company's contacts (``contact.company_id``: the recruiter's
 company when the request was sent) that the candidate accepted and shared

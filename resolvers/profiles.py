@@ -12,19 +12,28 @@ from db import accounts as accounts_db
 from db import profiles as profiles_db
 from db.facts import NO_FACTS
 from policies import actions
-from policies.fields import PRIVATE_FIELDS
+from policies.fields import (
+    EXPERIENCE,
+    PRIVATE_FIELDS,
+    PROFILE,
+    Choice,
+    CompanyRef,
+    Flag,
+    Handle,
+    PrivateField,
+    Salary,
+    Skills,
+    Text,
+    Url,
+    Whole,
+    camel,
+    snake,
+)
 from resolvers import validation
 from schema import types as t
 from schema.inputs import ExperienceInput, ProfileInput
 from views import ids
-from views.profiles import (
-    PROFILE_VALUES,
-    attr,
-    audiences_of,
-    camel,
-    employer,
-    view_profile,
-)
+from views.profiles import OPEN_PERSONA_VALUES, attr, audiences_of, employer, view_profile
 from views.selection import selected
 from views.standing import relation_for
 from web.context import Context
@@ -57,9 +66,9 @@ async def public_profile(ctx: Context, info, handle: str) -> t.PublicProfile | N
     decide = ctx.authorizer.field_decider(rel)
     audiences = audiences_of(row)
     values: dict[str, Any] = {
-        attr(name): PROFILE_VALUES[name](row)
+        attr(name): OPEN_PERSONA_VALUES[name](row)
         for name in selected(info)
-        if name in PROFILE_VALUES and name != "handle" and decide(name, audiences[name])
+        if name in OPEN_PERSONA_VALUES and decide(name, audiences[name])
     }
     return t.PublicProfile(handle=row["handle"], **values)
 
@@ -72,16 +81,6 @@ async def companies(ctx: Context, search: str | None, first: int) -> list[t.Empl
 
 
 # --- editing one's own profile -----------------------------------------------
-
-_TEXT_LIMITS = {
-    "headline": 200,
-    "summary": 4000,
-    "phone": 40,
-    "city": 100,
-    "region": 100,
-    "country": 100,
-    "current_title": 200,
-}
 
 
 async def _company_id(conn: AsyncConnection, opaque: str | None, field: str) -> uuid.UUID | None:
@@ -104,82 +103,94 @@ def _skills(skills: list[str] | None) -> list[str]:
     return clean
 
 
-def _salary(value) -> dict[str, Any]:
+def _salary(value, column: str, field: str) -> dict[str, Any]:
+    """A ``Salary`` edit: three columns named after ``column``."""
+    low_column, high_column, currency_column = (f"{column}_{p}" for p in ("min", "max", "currency"))
     if value is None:
-        return {"salary_min": None, "salary_max": None, "salary_currency": None}
+        return {low_column: None, high_column: None, currency_column: None}
     currency = (value.currency or "").strip().upper()
     if len(currency) != 3 or not currency.isalpha():
-        raise problem("INVALID_CURRENCY", "currency is a 3-letter ISO code.", "salaryExpectation")
-    low = validation.integer(value.min, "salaryExpectation", low=0, high=100_000_000)
-    high = validation.integer(value.max, "salaryExpectation", low=0, high=100_000_000)
+        raise problem("INVALID_CURRENCY", "currency is a 3-letter ISO code.", field)
+    low = validation.integer(value.min, field, low=0, high=100_000_000)
+    high = validation.integer(value.max, field, low=0, high=100_000_000)
     if low is not None and high is not None and low > high:
-        raise problem("OUT_OF_RANGE", "min must not exceed max.", "salaryExpectation")
-    return {"salary_min": low, "salary_max": high, "salary_currency": currency}
+        raise problem("OUT_OF_RANGE", "min must not exceed max.", field)
+    return {low_column: low, high_column: high, currency_column: currency}
+
+
+def _flag(value: bool | None, field: str) -> bool:
+    if value is None:
+        raise problem("REQUIRED", f"{field} must be true or false.", field)
+    return value
+
+
+async def input_columns(
+    conn: AsyncConnection, me: uuid.UUID, field: PrivateField, value: Any, prefix: str = ""
+) -> dict[str, Any]:
+    """The column values of one given input, checked as its declaration says."""
+    name = prefix + field.input_name
+    column = field.source
+    match field.edit:
+        case Text(max_length=limit, required=required):
+            return {column: validation.text(value, name, max_length=limit, required=required)}
+        case Url():
+            return {column: validation.url(value, name)}
+        case Whole(low=low, high=high):
+            return {column: validation.integer(value, name, low=low, high=high)}
+        case Choice():
+            return {column: value.value if value else None}
+        case Flag():
+            return {column: _flag(value, name)}
+        case Skills():
+            return {column: _skills(value)}
+        case Salary():
+            return _salary(value, column, name)
+        case Handle():
+            handle = validation.handle(value)
+            holder = handle and await profiles_db.handle_owner(conn, handle)
+            if holder and holder != me:
+                raise problem("HANDLE_TAKEN", "This handle is taken.", name)
+            return {column: handle}
+        case CompanyRef():
+            return {column: await _company_id(conn, value, name)}
+    raise TypeError(f"{field.name} is not editable")
+
+
+_EDITABLE = tuple(f for f in PROFILE if f.edit is not None)
+_EXPERIENCE_EDITABLE = tuple(f for f in EXPERIENCE if f.edit is not None)
 
 
 async def _profile_values(conn: AsyncConnection, kind: str, me: uuid.UUID, data: ProfileInput):
     """The columns to change: only the fields that were given."""
     given = {k: v for k, v in vars(data).items() if v is not strawberry.UNSET}
+    if "current_employer_id" in given and kind == "RECRUITER":
+        raise problem(
+            "EMPLOYER_FIXED",
+            "A recruiter's employer is the company of their work email.",
+            "currentEmployerId",
+        )
     values: dict[str, Any] = {}
-    for name, limit in _TEXT_LIMITS.items():
-        if name in given:
-            values[name] = validation.text(given[name], camel(name), max_length=limit)
-    if "full_name" in given:
-        values["full_name"] = validation.text(
-            given["full_name"], "fullName", max_length=200, required=True
-        )
-    if "photo_url" in given:
-        values["photo_url"] = validation.url(given["photo_url"], "photoUrl")
-    if "seniority" in given:
-        values["seniority"] = given["seniority"].value if given["seniority"] else None
-    if "years_of_experience" in given:
-        values["years_of_experience"] = validation.integer(
-            given["years_of_experience"], "yearsOfExperience", low=0, high=70
-        )
-    if "skills" in given:
-        values["skills"] = _skills(given["skills"])
-    if "salary_expectation" in given:
-        values.update(_salary(given["salary_expectation"]))
-    for flag in ("open_to_opportunities", "contactable", "confidential_search"):
-        if flag in given:
-            if given[flag] is None:
-                raise problem("REQUIRED", f"{camel(flag)} must be true or false.", camel(flag))
-            values[flag] = given[flag]
-    if "handle" in given:
-        values["handle"] = validation.handle(given["handle"])
-        holder = values["handle"] and await profiles_db.handle_owner(conn, values["handle"])
-        if holder and holder != me:
-            raise problem("HANDLE_TAKEN", "This handle is taken.", "handle")
-    if "current_employer_id" in given:
-        if kind == "RECRUITER":
-            raise problem(
-                "EMPLOYER_FIXED",
-                "A recruiter's employer is the company of their work email.",
-                "currentEmployerId",
-            )
-        values["current_employer_id"] = await _company_id(
-            conn, given["current_employer_id"], "currentEmployerId"
-        )
+    for field in _EDITABLE:
+        if snake(field.input_name) in given:
+            values |= await input_columns(conn, me, field, given[snake(field.input_name)])
+    for setting in ("contactable", "confidential_search"):
+        if setting in given:
+            values[setting] = _flag(given[setting], camel(setting))
     return values
 
 
-async def _experience_rows(conn: AsyncConnection, items: list[ExperienceInput]) -> list[dict]:
+async def _experience_rows(
+    conn: AsyncConnection, me: uuid.UUID, items: list[ExperienceInput]
+) -> list[dict]:
     if len(items) > 30:
         raise problem("TOO_MANY", "At most 30 experiences.", "experiences")
     rows = []
     for position, item in enumerate(items):
-        rows.append(
-            {
-                "position": position,
-                "title": validation.text(item.title, "experiences.title", max_length=200),
-                "employer_id": await _company_id(conn, item.employer_id, "experiences.employerId"),
-                "start": validation.text(item.start, "experiences.start", max_length=10),
-                "end": validation.text(item.end, "experiences.end", max_length=10),
-                "description": validation.text(
-                    item.description, "experiences.description", max_length=4000
-                ),
-            }
-        )
+        row: dict[str, Any] = {"position": position}
+        for field in _EXPERIENCE_EDITABLE:
+            value = getattr(item, snake(field.input_name))
+            row |= await input_columns(conn, me, field, value, prefix="experiences.")
+        rows.append(row)
     return rows
 
 
@@ -188,7 +199,7 @@ async def update_profile(ctx: Context, conn: AsyncConnection, data: ProfileInput
     values = await _profile_values(conn, me.kind or "", me.member_id, data)
     await profiles_db.update_profile(conn, me.member_id, values)
     if data.experiences is not strawberry.UNSET:
-        rows = await _experience_rows(conn, data.experiences or [])
+        rows = await _experience_rows(conn, me.member_id, data.experiences or [])
         await profiles_db.replace_experiences(conn, me.member_id, rows)
     return me.member_id
 

@@ -1,6 +1,6 @@
 """``searchCandidates``: recruiter search that never leaks a hidden field.
 
-DESIGN.md rule 4: filtering and sorting are reads. The SQL that filters is
+Promise (Filtering, sorting and counting are reads). The SQL that filters is
 generated from the policy's own answers: the rows search can return are
 candidates who do not block the viewer, so they stand to the viewer in one of
 two tiers, accepted contact or not. For each tier we build the policy's
@@ -25,11 +25,11 @@ from db.facts import RawFacts
 from policies import actions
 from policies.authorizer import Authorizer
 from policies.facts import Relation
-from policies.fields import CANDIDATE_DEFAULTS
+from policies.fields import CANDIDATE_DEFAULTS, experience_band
 from schema import types as t
 from schema.inputs import CandidateFilter
 from views import ids
-from views.profiles import experience_band, view_rows
+from views.profiles import view_rows
 from views.standing import relation_for
 from web.context import Context
 from web.errors import ApiError

@@ -1,10 +1,18 @@
-"""Input types of the contract."""
+"""Input types of the contract.
+
+The inputs of private fields come from their declarations in ``policies/fields.py``.
+"""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Iterable
+from typing import Any
+
 import strawberry
 
-from schema.types import MemberKind, Seniority, SizeBand
+from policies.fields import EXPERIENCE, PROFILE, PrivateField, snake
+from schema.types import MemberKind, Seniority, SizeBand, add_attributes
 
 
 @strawberry.input
@@ -30,34 +38,65 @@ class SalaryRangeInput:
     currency: str
 
 
+def with_inputs(fields: Iterable[PrivateField], default: Any) -> Callable[[type], type]:
+    """The input field of each declared field that has an ``edit`` (``policies/fields.py``).
+
+    Its type comes from the kind of edit (a ``Choice`` takes the field's own
+    enum); ``default`` marks a field as not given.
+    """
+    attributes = {
+        snake(f.input_name): (f"{f.edit.input_type or f.type} | None", default)
+        for f in fields
+        if f.edit is not None
+    }
+    return lambda cls: add_attributes(cls, attributes)
+
+
 @strawberry.input
+@with_inputs(EXPERIENCE, default=None)
 class ExperienceInput:
-    title: str | None = None
-    employer_id: strawberry.ID | None = None
-    start: str | None = None
-    end: str | None = None
-    description: str | None = None
+    pass
+
+
+# ProfileInput's fields in the order the contract first published them; a new
+# field's input comes after these (the order changes nothing but the SDL file).
+_PUBLISHED_ORDER = (
+    "full_name",
+    "headline",
+    "summary",
+    "photo_url",
+    "phone",
+    "city",
+    "region",
+    "country",
+    "current_title",
+    "seniority",
+    "current_employer_id",
+    "years_of_experience",
+    "skills",
+    "salary_expectation",
+    "open_to_opportunities",
+    "contactable",
+    "handle",
+    "confidential_search",
+    "experiences",
+)
+
+
+def in_published_order(cls: type) -> type:
+    annotations = inspect.get_annotations(cls)
+    rank = {name: i for i, name in enumerate(_PUBLISHED_ORDER)}
+    ordered = sorted(annotations, key=lambda name: rank.get(name, len(rank)))
+    cls.__annotations__ = {name: annotations[name] for name in ordered}
+    return cls
 
 
 @strawberry.input(description="Every field is optional: only those given change.")
+@in_published_order
+@with_inputs(PROFILE, default=strawberry.UNSET)
 class ProfileInput:
-    full_name: str | None = strawberry.UNSET
-    headline: str | None = strawberry.UNSET
-    summary: str | None = strawberry.UNSET
-    photo_url: str | None = strawberry.UNSET
-    phone: str | None = strawberry.UNSET
-    city: str | None = strawberry.UNSET
-    region: str | None = strawberry.UNSET
-    country: str | None = strawberry.UNSET
-    current_title: str | None = strawberry.UNSET
-    seniority: Seniority | None = strawberry.UNSET
-    current_employer_id: strawberry.ID | None = strawberry.UNSET
-    years_of_experience: int | None = strawberry.UNSET
-    skills: list[str] | None = strawberry.UNSET
-    salary_expectation: SalaryRangeInput | None = strawberry.UNSET
-    open_to_opportunities: bool | None = strawberry.UNSET
+    # Settings of the profile, not private fields.
     contactable: bool | None = strawberry.UNSET
-    handle: str | None = strawberry.UNSET
     confidential_search: bool | None = strawberry.field(
         default=strawberry.UNSET,
         description="Recruiters: show candidates only your company's sector and size band.",

@@ -2,17 +2,54 @@
 
 Private fields are plain attributes: the resolver that builds an object has
 already asked the policy about each selected field, and a denied field is
-simply ``None`` (rule 1: indistinguishable from an empty field). Plain
-attributes also keep strawberry on its fast path.
+simply ``None`` (Promise (Denied fields are null): indistinguishable from an
+empty field). Plain attributes also keep strawberry on its fast path. The private fields of
+``Profile``, ``PublicProfile`` and ``Experience`` are not written here: they
+come from their declarations in ``policies/fields.py``.
 """
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Iterable
 from enum import Enum
+from typing import Any
 
 import strawberry
 
+from policies.fields import EXPERIENCE, PROFILE, PrivateField
 from policies.fields import Audience as _Audience
+
+
+def add_attributes(cls: type, attributes: dict[str, tuple[str, Any]]) -> type:
+    """Annotates ``cls`` with each ``name: (annotation, default)``, as if written in its body.
+
+    Applied before ``strawberry.type``; the annotations are resolved in the
+    class's module, like those written by hand.
+    """
+    annotations = inspect.get_annotations(cls)
+    for name, (annotation, default) in attributes.items():
+        annotations[name] = annotation
+        setattr(cls, name, default)
+    cls.__annotations__ = annotations
+    return cls
+
+
+def with_private_fields(fields: Iterable[PrivateField]) -> Callable[[type], type]:
+    """One nullable plain attribute per declared field (``policies/fields.py``).
+
+    The annotation is the declared type, the default ``None`` (Promise (Denied
+    fields are null)). Plain attributes keep strawberry's fast path.
+    """
+    attributes = {
+        f.attribute: (
+            f"{f.type} | None",
+            strawberry.field(default=None, description=f.description) if f.description else None,
+        )
+        for f in fields
+    }
+    return lambda cls: add_attributes(cls, attributes)
+
 
 Audience = strawberry.enum(_Audience, description="Who may read a field, widest first.")
 
@@ -79,67 +116,23 @@ class Contactability:
 
 
 @strawberry.type
+@with_private_fields(EXPERIENCE)
 class Experience:
-    title: str | None = None
-    employer: Employer | None = None
-    employer_sector: str | None = None
-    start: str | None = None
-    end: str | None = None
-    description: str | None = None
+    pass
 
 
 @strawberry.type(description="A member's closed persona. Every nullable field may be null for you.")
+@with_private_fields(PROFILE)
 class Profile(Node):
     alias: str
     kind: MemberKind
     contactability: Contactability
-    full_name: str | None = None
-    handle: str | None = strawberry.field(
-        default=None, description="The open persona's address (identity field)."
-    )
-    headline: str | None = None
-    summary: str | None = None
-    photo_url: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    city: str | None = None
-    region: str | None = None
-    country: str | None = None
-    current_title: str | None = None
-    seniority: Seniority | None = None
-    current_employer: Employer | None = None
-    employer_sector: str | None = None
-    employer_size_band: SizeBand | None = None
-    years_of_experience: int | None = None
-    experience_band: str | None = None
-    skills: list[str] | None = None
-    salary_expectation: SalaryRange | None = None
-    open_to_opportunities: bool | None = None
-    experiences: list[Experience] | None = None
 
 
 @strawberry.type(description="The open persona: PUBLIC fields only, no id, no alias.")
+@with_private_fields(f for f in PROFILE if f.open_persona)
 class PublicProfile:
     handle: str
-    full_name: str | None = None
-    headline: str | None = None
-    summary: str | None = None
-    photo_url: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    city: str | None = None
-    region: str | None = None
-    country: str | None = None
-    current_title: str | None = None
-    seniority: Seniority | None = None
-    current_employer: Employer | None = None
-    employer_sector: str | None = None
-    employer_size_band: SizeBand | None = None
-    years_of_experience: int | None = None
-    experience_band: str | None = None
-    skills: list[str] | None = None
-    salary_expectation: SalaryRange | None = None
-    open_to_opportunities: bool | None = None
 
 
 @strawberry.type(

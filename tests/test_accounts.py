@@ -1,4 +1,4 @@
-"""Issue 2: companies, sign-up, log-in, sessions, and every bad input leaving nothing behind."""
+"""Companies, sign-up, log-in, sessions, and every bad input leaving nothing behind."""
 
 from __future__ import annotations
 

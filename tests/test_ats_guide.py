@@ -1,4 +1,4 @@
-"""Issue 6, acceptance 4: the ATS guide's commands work as written against the real service.
+"""The ATS guide's commands work as written against the real service.
 
 The guide's ``bash`` blocks run in order in one shell (they share variables,
 as a reader's terminal does) against ``app.py serve --demo``, with only the

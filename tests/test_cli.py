@@ -1,4 +1,4 @@
-"""Issue 2 end to end: the real command line, the embedded server, data kept across restarts."""
+"""End to end: the real command line, the embedded server, data kept across restarts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The explorer in a real browser (issue 2, acceptance 6).
+"""The explorer in a real browser.
 
 The real service runs as a subprocess (``app.py serve --demo``) and Debian's
 Chromium, driven by Playwright, logs in from the GraphiQL page, then asks

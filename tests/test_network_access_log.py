@@ -1,4 +1,4 @@
-"""The access log (issue 4, acceptance 4): who received my narrow fields, one insert
+"""The access log: who received my narrow fields, one insert
 per request whatever the number of profiles, listed newest first."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Adversarial tests of the closed network (issue 4, acceptance 2) and of blocks.
+"""Adversarial tests of the closed network and of blocks.
 
 The key property: for a member who may not see the candidate, every answer
 about the candidate's id is byte-for-byte the answer about an id naming nobody.

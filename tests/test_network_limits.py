@@ -1,5 +1,5 @@
 """Quotas, template detection, expiry, double requests and unreachable targets
-(issue 4, acceptance 3): each refusal has its code, and writes nothing."""
+each refusal has its code, and writes nothing."""
 
 from __future__ import annotations
 

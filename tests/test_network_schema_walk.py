@@ -1,4 +1,4 @@
-"""Edges are private (rule 3), checked on the whole schema, whatever fields it grows.
+"""Promise (Edges are private), checked on the whole schema, whatever fields it grows.
 
 The test introspects the running schema over HTTP, finds every path from the
 Query and Mutation roots to a field whose type is ``Profile`` or

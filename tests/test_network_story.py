@@ -1,4 +1,4 @@
-"""The closed network's story over HTTP (issue 4, acceptance 1) and the reveal rules."""
+"""The closed network's story over HTTP and the reveal rules."""
 
 from __future__ import annotations
 

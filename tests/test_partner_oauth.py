@@ -1,4 +1,4 @@
-"""Issue 6: API clients, the OAuth2 client-credentials grant, and what a partner token reaches."""
+"""API clients, the OAuth2 client-credentials grant, and what a partner token reaches."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 6, acceptance 1 and rule 8: the consented pipeline over HTTP, and consent receipts.
+"""Promise (Partners see only consented fields): the consented pipeline over HTTP, and consent receipts.
 
 A partner ATS reads its company's pipeline: the candidates who accepted a
 contact with the company's recruiters and shared it with the ATS, each with

@@ -1,4 +1,4 @@
-"""Issue 3: the policy, table-driven against DESIGN.md, and the memo against fresh Oso queries."""
+"""The policy, table-driven against docs/design.md, and the memo against fresh Oso queries."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ AUDIENCES = [a.value for a in Audience]
 # What a consent receipt may list: here, all but two fields (one identity field).
 CONSENTED = tuple(sorted(PRIVATE_FIELDS - {"phone", "salaryExpectation", "experiences.end"}))
 
-# How a viewer may stand to a member (DESIGN.md section 3, "Relationship facts").
+# How a viewer may stand to a member (docs/design.md, "Vocabulary": relationship facts).
 RELATIONS = {
     "logged-out visitor": Relation(),
     "member": Relation(is_member=True),
@@ -48,17 +48,17 @@ RELATIONS = {
 
 
 def design_says(rel: Relation, field: str, audience: str) -> bool:
-    """DESIGN.md sections 3-4, written independently of the Polar file."""
+    """docs/design.md, "Vocabulary" and "The promises", written independently of the Polar file."""
     if rel.is_self:
         return True
     if rel.blocked:
-        return False  # rules 2 and 7: the member does not exist for them
+        return False  # Promise (Hidden members do not exist): the member does not exist for them
     if rel.persona == "open":
         return audience == "PUBLIC"  # the open persona shows PUBLIC fields only
     if not (rel.is_member or rel.is_partner):
         return False  # the closed persona is for logged-in viewers
     if rel.is_partner and field not in rel.consented_fields:
-        return False  # rule 8: a partner ATS reads the consented fields only
+        return False  # Promise (Partners see only consented fields): a partner ATS reads the consented fields only
     in_audience = {
         "PUBLIC": True,
         "MEMBERS": True,

@@ -1,6 +1,6 @@
-"""Issue 10: every "may this actor do this" decision is the policy's.
+"""Every "may this actor do this" decision is the policy's.
 
-- ``design_says_action`` is DESIGN.md's answer, written from its words and
+- ``design_says_action`` is the design's (docs/design.md) answer, written from its words and
   never from the Polar file; the policy must agree with it on every actor,
   action and resource (hypothesis over the whole fact space, and an
   exhaustive pass over the actors that matter).
@@ -42,35 +42,35 @@ ROOT = Path(__file__).resolve().parent.parent
 MEMBER_KINDS = ("CANDIDATE", "RECRUITER")
 INTROSPECTION = ("__schema", "__type", "__typename")
 
-# --- DESIGN.md's answer -----------------------------------------------------------
+# --- the design's answer -----------------------------------------------------------
 
 
 def _design_allows(actor: ActorFacts, action: Action, resource) -> tuple[bool, bool]:
-    """(may the actor do it, does the resource exist for them), from DESIGN.md's words."""
+    """(may the actor do it, does the resource exist for them), from the design's words."""
     member = actor.kind in MEMBER_KINDS  # section 3: a member is a candidate or a recruiter
     # Section 3: "Verified recruiter: a member who proved a mailbox on a company's
     # verified domain"; today, a recruiter with a company.
     verified_recruiter = actor.kind == "RECRUITER" and actor.verified
     partner = actor.kind == "PARTNER"
     if resource == "account":
-        return member, True  # rule 10: the member's own data, for the member
+        return member, True  # "The member's own data": the member's own data, for the member
     if resource == "network":
         return member, True  # section 3: the closed persona is for logged-in members
     if resource in ("candidates", "contact_requests", "api_clients"):
-        # Search is for verified recruiters (README); rule 5: only recruiters
-        # initiate contact; rule 12: the company's own manage its API clients.
+        # Search is for verified recruiters (README); "Only recruiters start a contact": only recruiters
+        # initiate contact; "Trust starts with a proven mailbox": the company's own manage its API clients.
         return verified_recruiter, True
     if resource == "pipeline":
-        # Rule 8: the company side reads its consented pipeline: its recruiters,
+        # "Partners see only consented fields": the company side reads its consented pipeline: its recruiters,
         # and its ATS with a token scoped for it (docs/ats.md).
         return verified_recruiter or (partner and PIPELINE_READ in actor.scopes), True
     if isinstance(resource, ContactTarget):
-        # Rule 5: only to candidates who are contactable and do not block them;
-        # rules 2 and 11: any other target answers like an unknown id.
+        # "Only recruiters start a contact": only to candidates who are contactable and do not block them;
+        # "Hidden members do not exist" and "No membership oracle": any other target answers like an unknown id.
         exists = resource.visible and resource.kind == "CANDIDATE" and resource.contactable
         return verified_recruiter and exists, exists
     if isinstance(resource, EdgeFacts):
-        # Rule 3: an edge is visible to its two endpoints only (rule 2: and only
+        # "Edges are private": an edge is visible to its two endpoints only ("Hidden members do not exist": and only
         # while the other end exists for them). Section 3: the candidate answers
         # (and withdraws the consent they gave), the recruiter withdraws what
         # they sent, either side ends an accepted contact.
@@ -91,13 +91,15 @@ def _design_allows(actor: ActorFacts, action: Action, resource) -> tuple[bool, b
 
 
 def design_says_action(actor: ActorFacts, action: Action, resource) -> str | None:
-    """None when DESIGN.md allows it, else the refusal's code (section 7's codes)."""
+    """None when the design allows it, else the refusal's code (section 7's codes)."""
     allowed, exists = _design_allows(actor, action, resource)
     if allowed:
         return None
     if actor.kind == "ANONYMOUS":
         return "UNAUTHENTICATED"  # log in first
-    return "FORBIDDEN" if exists else "NOT_FOUND"  # rules 2 and 9: hidden is unknown
+    return (
+        "FORBIDDEN" if exists else "NOT_FOUND"
+    )  # "Hidden members do not exist" and "Opaque ids": hidden is unknown
 
 
 # --- the fact space ---------------------------------------------------------------

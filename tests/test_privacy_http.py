@@ -1,4 +1,4 @@
-"""Issue 3 over HTTP: six viewers ask for every field of one profile; each gets exactly their set."""
+"""The policy over HTTP: six viewers ask for every field of one profile; each gets exactly their set."""
 
 from __future__ import annotations
 

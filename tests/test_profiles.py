@@ -1,4 +1,4 @@
-"""Issue 2: editing one's profile, bad input, companies, errors and health."""
+"""Editing one's profile, bad input, companies, errors and health."""
 
 from __future__ import annotations
 

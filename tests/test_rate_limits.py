@@ -1,4 +1,4 @@
-"""Issue 6: rate limits, in memory and shared by several processes through Redis."""
+"""Rate limits, in memory and shared by several processes through Redis."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ Also checked per world: the fields each returned profile carries, full pages,
 and ``db.facts.load_facts`` against the Python facts (search and
 ``profile(id)`` share their "blocked" SQL).
 
-Issue 5, acceptance 2: at least 200 worlds per run.
+At least 200 worlds per run.
 """
 
 from __future__ import annotations
@@ -38,10 +38,9 @@ from db.models import AuthSession, Company, CompanyBlock, Contact, Member, Membe
 from db.models import metadata as tables
 from policies.authorizer import get_authorizer
 from policies.facts import Relation
-from policies.fields import effective_audiences
+from policies.fields import effective_audiences, experience_band
 from tests.search_world import SEARCH, contact_row
 from views import ids
-from views.profiles import experience_band
 
 WORLDS = 200
 
@@ -214,7 +213,7 @@ class Facts:
 
 
 def facts_of(world: World, p: Person) -> Facts:
-    """How the viewer stands to ``p``, from the world itself (DESIGN.md section 3)."""
+    """How the viewer stands to ``p``, from the world itself (docs/design.md, "Vocabulary")."""
     viewer_employer = 0  # a recruiter's current employer is their company
     employer = p.employer if p.kind == "CANDIDATE" else 0
     blocked = (

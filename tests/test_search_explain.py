@@ -1,4 +1,4 @@
-"""At 100k candidates, each common filter is served by its index (issue 5: "Indexes").
+"""At 100k candidates, each common filter is served by its index.
 
 The world is the benchmark's (``bench.search_seed``), seeded in SQL in about
 15 s. For each filter, ``EXPLAIN`` of the real statement must name one of the

@@ -1,7 +1,4 @@
-"""Pages: full, stable under inserts, capped, and a constant number of SQL statements.
-
-Issue 5, acceptance 3 and 4.
-"""
+"""Pages: full, stable under inserts, capped, and a constant number of SQL statements."""
 
 from __future__ import annotations
 

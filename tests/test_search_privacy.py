@@ -1,4 +1,6 @@
-"""searchCandidates never leaks a hidden field (DESIGN.md rule 4; issue 5, acceptance 1).
+"""searchCandidates never leaks a hidden field.
+
+Promise (Filtering, sorting and counting are reads).
 
 Each inference attack puts two candidates side by side, identical but for the
 audience of the attacked field: the one who hides it from recruiters must not

@@ -1,14 +1,14 @@
 """Building ``ContactRequest`` objects: the one place where an edge is shown.
 
-Rule 3 (edges are private): the policy decides whether this viewer may read
+Promise (Edges are private): the policy decides whether this viewer may read
 the edge at all (``Authorizer.can_read_edge``, the same answer for each of its
 fields, which are all non-null, so a denied edge is simply absent): its two
-endpoints, and (rule 8) the company side of an edge its candidate shared with
-the company's ATS. Only then is its counterpart built, through
-``view_profiles`` with the selection below ``counterpart``, for every edge of
-the batch at once: one mechanism, no query per row. An edge whose counterpart
-the viewer may no longer see (a block either way, a deleted account) does not
-exist for them either.
+endpoints, and the company side of an edge its candidate shared with the
+company's ATS (Promise (Partners see only consented fields)). Only then is
+its counterpart built, through ``view_profiles`` with the selection below
+``counterpart``, for every edge of the batch at once: one mechanism, no query
+per row. An edge whose counterpart the viewer may no longer see (a block
+either way, a deleted account) does not exist for them either.
 """
 
 from __future__ import annotations

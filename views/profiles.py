@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from enum import Enum
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, NamedTuple, TypeVar
 
 from db.facts import RawFacts
@@ -22,11 +23,16 @@ from policies.authorizer import Authorizer, FieldDecider
 from policies.facts import Relation
 from policies.fields import (
     ALWAYS_SHOWN_PROFILE_FIELDS,
+    EXPERIENCE,
     EXPERIENCE_FIELDS,
     IDENTITY_FIELDS,
+    PROFILE,
     PROFILE_FIELDS,
     Audience,
+    PrivateField,
+    camel,
     effective_audiences,
+    snake,
 )
 from schema import types as t
 from views import ids
@@ -40,16 +46,6 @@ E = TypeVar("E", bound=Enum)
 _NARROW = frozenset({Audience.CONTACTS.value, Audience.ONLY_ME.value})
 
 
-def experience_band(years: int | None) -> str | None:
-    """The coarse companion of yearsOfExperience."""
-    if years is None:
-        return None
-    for upper, label in ((2, "0-2"), (5, "2-5"), (10, "5-10"), (20, "10-20")):
-        if years < upper:
-            return label
-    return "20+"
-
-
 def by_value(enum: type[E]) -> Callable[[str], E]:
     """``enum(value)`` as one dict lookup: Enum's own lookup costs some 2 us, and a
     page of profiles converts a few hundred values."""
@@ -57,7 +53,6 @@ def by_value(enum: type[E]) -> Callable[[str], E]:
 
 
 _KIND = by_value(t.MemberKind)
-_SENIORITY = by_value(t.Seniority)
 _SIZE_BAND = by_value(t.SizeBand)
 
 
@@ -72,70 +67,71 @@ def employer(company_id, name, sector, size_band) -> t.Employer | None:
     )
 
 
-def _salary(row: Row) -> t.SalaryRange | None:
-    if row["salary_currency"] is None:
-        return None
-    return t.SalaryRange(
-        min=row["salary_min"], max=row["salary_max"], currency=row["salary_currency"]
+def _enum(enum: type[E], key: str) -> Callable[[Row], E | None]:
+    convert = by_value(enum)
+    return lambda row: convert(row[key]) if row[key] else None
+
+
+def _employer(key: str) -> Callable[[Row], t.Employer | None]:
+    # The company's record is joined under these names, for profiles and experiences alike.
+    return lambda row: employer(
+        row[key], row["employer_name"], row["employer_sector"], row["employer_size_band"]
     )
 
 
-# How each private field's value is read from a profile row.
+def _salary(key: str) -> Callable[[Row], t.SalaryRange | None]:
+    low, high, currency = f"{key}_min", f"{key}_max", f"{key}_currency"
+
+    def read(row: Row) -> t.SalaryRange | None:
+        if row[currency] is None:
+            return None
+        return t.SalaryRange(min=row[low], max=row[high], currency=row[currency])
+
+    return read
+
+
+def _list(key: str) -> Callable[[Row], list | None]:
+    return lambda row: None if row[key] is None else list(row[key])
+
+
+# How a value of each declared type that is not a plain scalar is read.
+_READERS: dict[str, Callable[[str], Callable[[Row], Any]]] = {
+    "Seniority": lambda key: _enum(t.Seniority, key),
+    "SizeBand": lambda key: _enum(t.SizeBand, key),
+    "Employer": _employer,
+    "SalaryRange": _salary,
+    "list[str]": _list,
+}
+_SCALARS = frozenset({"str", "int", "bool"})
+
+
+def reader(field: PrivateField) -> Callable[[Row], Any]:
+    """How a declared field's value is read from a row (``policies/fields.py``)."""
+    key = field.source
+    if field.coarsen is not None:
+        coarsen = field.coarsen
+        return lambda row: coarsen(row[key])
+    if field.type in _SCALARS:
+        return itemgetter(key)
+    if field.type not in _READERS:
+        raise RuntimeError(f"no reader for {field.name}: {field.type}")
+    return _READERS[field.type](key)
+
+
+# How each private field's value is read from a row; experiences are rows of their own.
 PROFILE_VALUES: dict[str, Callable[[Row], Any]] = {
-    "fullName": lambda r: r["full_name"],
-    "handle": lambda r: r["handle"],
-    "headline": lambda r: r["headline"],
-    "summary": lambda r: r["summary"],
-    "photoUrl": lambda r: r["photo_url"],
-    "email": lambda r: r["email"],
-    "phone": lambda r: r["phone"],
-    "city": lambda r: r["city"],
-    "region": lambda r: r["region"],
-    "country": lambda r: r["country"],
-    "currentTitle": lambda r: r["current_title"],
-    "seniority": lambda r: _SENIORITY(r["seniority"]) if r["seniority"] else None,
-    "currentEmployer": lambda r: employer(
-        r["current_employer_id"], r["employer_name"], r["employer_sector"], r["employer_size_band"]
-    ),
-    "employerSector": lambda r: r["employer_sector"],
-    "employerSizeBand": lambda r: (
-        _SIZE_BAND(r["employer_size_band"]) if r["employer_size_band"] else None
-    ),
-    "yearsOfExperience": lambda r: r["years_of_experience"],
-    "experienceBand": lambda r: experience_band(r["years_of_experience"]),
-    "skills": lambda r: list(r["skills"]),
-    "salaryExpectation": _salary,
-    "openToOpportunities": lambda r: r["open_to_opportunities"],
+    f.name: reader(f) for f in PROFILE if f.name != "experiences"
 }
-
-EXPERIENCE_VALUES: dict[str, Callable[[Row], Any]] = {
-    "title": lambda e: e["title"],
-    "employer": lambda e: employer(
-        e["employer_id"], e["employer_name"], e["employer_sector"], e["employer_size_band"]
-    ),
-    "employerSector": lambda e: e["employer_sector"],
-    "start": lambda e: e["start"],
-    "end": lambda e: e["end"],
-    "description": lambda e: e["description"],
-}
-
-# GraphQL name -> Python attribute of the strawberry type.
-_ATTR = {
-    "fullName": "full_name",
-    "photoUrl": "photo_url",
-    "currentTitle": "current_title",
-    "currentEmployer": "current_employer",
-    "employerSector": "employer_sector",
-    "employerSizeBand": "employer_size_band",
-    "yearsOfExperience": "years_of_experience",
-    "experienceBand": "experience_band",
-    "salaryExpectation": "salary_expectation",
-    "openToOpportunities": "open_to_opportunities",
+EXPERIENCE_VALUES: dict[str, Callable[[Row], Any]] = {f.name: reader(f) for f in EXPERIENCE}
+# The private fields of PublicProfile (its handle is its key, always shown).
+OPEN_PERSONA_VALUES: dict[str, Callable[[Row], Any]] = {
+    f.name: PROFILE_VALUES[f.name] for f in PROFILE if f.open_persona
 }
 
 
 def attr(name: str) -> str:
-    return _ATTR.get(name, name)
+    """The Python attribute of the strawberry type for a GraphQL field name."""
+    return snake(name)
 
 
 def _graphql_names(cls) -> set[str]:
@@ -144,21 +140,18 @@ def _graphql_names(cls) -> set[str]:
     return {camel(f.python_name) for f in get_object_definition(cls).fields}
 
 
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(p.title() for p in rest)
-
-
 def check_registry(profile_type: type = t.Profile, experience_type: type = t.Experience) -> None:
-    """Every field of Profile and Experience has a policy decision: fail at import otherwise."""
+    """Every field of Profile and Experience has a policy decision: fail at import otherwise.
+
+    The declared fields are added to the types from the registry; this catches a
+    field written into a type by hand.
+    """
     undecided = _graphql_names(profile_type) - set(PROFILE_FIELDS) - ALWAYS_SHOWN_PROFILE_FIELDS
-    unvalued = set(PROFILE_FIELDS) - set(PROFILE_VALUES) - {"experiences"}
     experience = _graphql_names(experience_type) ^ set(EXPERIENCE_FIELDS)
-    experience |= _graphql_names(experience_type) ^ set(EXPERIENCE_VALUES)
-    if undecided or unvalued or experience:
+    if undecided or experience:
         raise RuntimeError(
             "fields without a policy decision: "
-            f"Profile {sorted(undecided | unvalued)}, Experience {sorted(experience)}"
+            f"Profile {sorted(undecided)}, Experience {sorted(experience)}"
         )
 
 

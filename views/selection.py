@@ -1,7 +1,7 @@
 """Which fields of an object the client selected, fragments included.
 
 The parent resolver decides only the selected fields of each profile it
-builds (DESIGN.md: "decided per field when the parent resolver built them").
+builds (docs/design.md, "Per-field policy that stays fast").
 The tree itself comes from ``fastpaths.selection_tree``.
 """
 

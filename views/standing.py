@@ -17,7 +17,7 @@ def relation_for(
 
     A partner ATS stands to a candidate who consented to share with it as a
     contact does, restricted to the consented fields; to anyone else it
-    stands as nobody (rule 8).
+    stands as nobody (Promise (Partners see only consented fields)).
     """
     partner = identity.is_partner and facts.partner_consent
     return Relation(
