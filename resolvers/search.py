@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import struct
 import uuid
 from functools import lru_cache
@@ -187,9 +188,19 @@ def decode_cursor(cursor: str | None, ranked: bool) -> search_db.After | None:
 # --- the query ---------------------------------------------------------------
 
 
+# The search budget counts pages of this many results: first: 100 costs 5.
+SEARCH_PAGE = 20
+
+
+def search_cost(first: int | None) -> int:
+    """What a search spends of its budget: its page size, in default pages (at least 1)."""
+    return max(1, math.ceil(min(first or SEARCH_PAGE, MAX_FIRST) / SEARCH_PAGE))
+
+
 async def search_candidates(
     ctx: Context, tree: dict, raw_filter: CandidateFilter | None, first: int, after: str | None
 ) -> t.ProfileConnection:
+    await ctx.rate_limit("search", ctx.caller, search_cost(first))
     identity = ctx.authorize(actions.SEARCH)
     if first < 0:
         raise bad_input("first must not be negative.", "first")
