@@ -33,6 +33,7 @@ from schema.schema import schema
 from static.fetch_assets import missing_assets
 from web.context import Context
 from web.ratelimit import RateLimiter, limiter_for
+from web.request_body import RequestGuard
 
 STATIC_DIR = PROJECT_ROOT / "static"
 GRAPHIQL_PAGE = STATIC_DIR / "graphiql.html"
@@ -143,7 +144,11 @@ def create_app(settings: Settings, db: Database, authorizer: Authorizer | None =
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/oauth/token", token_endpoint(settings, db, limiter), methods=["POST"]),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route(
+            "/graphql",
+            RequestGuard(graphql, settings.query_limits.max_body_bytes),
+            methods=["GET", "POST"],
+        ),
         Mount("/static", PageFiles(directory=STATIC_DIR, check_dir=False), name="static"),
     ]
     return RequestIdMiddleware(Starlette(routes=routes))
