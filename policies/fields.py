@@ -38,7 +38,19 @@ AUDIENCE_ORDER: tuple[Audience, ...] = tuple(Audience)
 
 @dataclass(frozen=True)
 class Text:
-    """Trimmed text of at most ``max_length`` characters; empty clears it unless required."""
+    """Trimmed NFC text of at most ``max_length`` characters, without control
+    characters (newline and tab allowed when ``multiline``); empty clears it
+    unless required."""
+
+    max_length: int
+    required: bool = False
+    multiline: bool = False
+    input_type = "str"
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name shown to others: text without format characters (zero-width, bidi)."""
 
     max_length: int
     required: bool = False
@@ -46,8 +58,15 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Date:
+    """A real calendar date: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
+
+    input_type = "str"
+
+
+@dataclass(frozen=True)
 class Url:
-    """An http(s) address."""
+    """An https address to a public host, without credentials."""
 
     input_type = "str"
 
@@ -103,7 +122,7 @@ class CompanyRef:
     input_type = "strawberry.ID"
 
 
-Edit = Text | Url | Whole | Choice | Flag | Skills | Salary | Handle | CompanyRef
+Edit = Text | Name | Date | Url | Whole | Choice | Flag | Skills | Salary | Handle | CompanyRef
 
 
 # --- the declaration ----------------------------------------------------------
@@ -185,7 +204,7 @@ _M = Audience.MEMBERS
 # which the policy handles). Identity fields reach contacts only, whatever
 # their audience (the policy, with ``identity``).
 PROFILE: tuple[PrivateField, ...] = (
-    PrivateField("fullName", "str", _C, identity=True, edit=Text(200, required=True)),
+    PrivateField("fullName", "str", _C, identity=True, edit=Name(200, required=True)),
     PrivateField(
         "handle",
         "str",
@@ -196,7 +215,7 @@ PROFILE: tuple[PrivateField, ...] = (
         description="The open persona's address (identity field).",
     ),
     PrivateField("headline", "str", _R, _M, edit=Text(200)),
-    PrivateField("summary", "str", _C, edit=Text(4000)),
+    PrivateField("summary", "str", _C, edit=Text(4000, multiline=True)),
     PrivateField("photoUrl", "str", _C, identity=True, edit=Url()),
     PrivateField("email", "str", _C, identity=True),  # the account's; changed elsewhere
     PrivateField("phone", "str", _C, identity=True, edit=Text(40)),
@@ -231,9 +250,9 @@ EXPERIENCE: tuple[PrivateField, ...] = (
     PrivateField("title", "str", _C, edit=Text(200)),
     PrivateField("employer", "Employer", _C, column="employer_id", edit=CompanyRef()),
     PrivateField("employerSector", "str", _C, coarse_of="employer"),
-    PrivateField("start", "str", _C, edit=Text(10)),
-    PrivateField("end", "str", _C, edit=Text(10)),
-    PrivateField("description", "str", _C, edit=Text(4000)),
+    PrivateField("start", "str", _C, edit=Date()),
+    PrivateField("end", "str", _C, edit=Date()),
+    PrivateField("description", "str", _C, edit=Text(4000, multiline=True)),
 )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from auth import security
 from auth.identity import SESSION_COOKIE, member_identity
 from db import accounts as accounts_db
+from db.engine import Database
 from policies import actions
 from resolvers import validation
 from views.aliases import new_alias
@@ -22,7 +23,7 @@ async def register_company(
     conn: AsyncConnection, *, name: str, email_domain: str, sector: str, size_band: str
 ):
     domain = validation.normalize_domain(email_domain)
-    clean_name = validation.text(name, "name", max_length=200, required=True)
+    clean_name = validation.name(name, "name", max_length=200, required=True)
     clean_sector = validation.text(sector, "sector", max_length=100, required=True)
     return await accounts_db.insert_company(
         conn, name=clean_name, domain=domain, sector=clean_sector, size_band=size_band
@@ -34,7 +35,7 @@ async def sign_up(
 ) -> uuid.UUID:
     """Create the member and their profile, or raise a typed error (nothing written)."""
     clean_email = validation.normalize_email(email)
-    clean_name = validation.text(full_name, "fullName", max_length=200, required=True)
+    clean_name = validation.name(full_name, "fullName", max_length=200, required=True)
     validation.password(password)
     company_id = None
     if kind == "RECRUITER":
@@ -54,7 +55,7 @@ async def sign_up(
     return await accounts_db.insert_member(
         conn,
         email=clean_email,
-        password_hash=security.hash_password(password),
+        password_hash=await security.hash_password(password),
         kind=kind,
         company_id=company_id,
         alias=alias,
@@ -62,14 +63,21 @@ async def sign_up(
     )
 
 
-async def authenticate(conn: AsyncConnection, *, email: str, password: str) -> uuid.UUID:
-    """The member's id if the credentials hold; the same error for unknown email or bad password."""
+async def authenticate(db: Database, *, email: str, password: str) -> uuid.UUID:
+    """The member's id if the credentials hold; the same error for unknown email or bad password.
+
+    The row is read on a short connection and the password checked with none
+    held, so logIns queued for the hash pool hold no database connection.
+    """
     try:
         clean_email = validation.normalize_email(email)
     except UserInputError:  # a malformed email is just wrong credentials here
         clean_email = None
-    row = await accounts_db.member_by_email(conn, clean_email) if clean_email else None
-    if not security.verify_password(row["password_hash"] if row else None, password):
+    row = None
+    if clean_email:
+        async with db.autocommit() as conn:
+            row = await accounts_db.member_by_email(conn, clean_email)
+    if not await security.verify_password(row["password_hash"] if row else None, password):
         raise problem("INVALID_CREDENTIALS", INVALID_CREDENTIALS)
     return row["id"]
 
@@ -117,7 +125,7 @@ async def delete_account(ctx: Context, conn: AsyncConnection, password: str) -> 
     """
     me = ctx.authorize(actions.DELETE_ACCOUNT)
     row = await accounts_db.member_by_id(conn, me.member_id)
-    if row is None or not security.verify_password(row["password_hash"], password):
+    if row is None or not await security.verify_password(row["password_hash"], password):
         raise problem("INVALID_CREDENTIALS", "The password is wrong.", "password")
     await accounts_db.delete_member(conn, me.member_id)
     if ctx.response is not None:

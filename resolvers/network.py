@@ -35,7 +35,7 @@ from policies import actions
 from policies.actions import Action
 from policies.authorizer import Authorizer
 from policies.facts import ContactTarget, EdgeFacts
-from resolvers import consent
+from resolvers import consent, validation
 from schema import types as t
 from views import ids
 from views.contacts import counterpart_of, page_of_edges, view_edge
@@ -117,7 +117,12 @@ def _expect(edge: dict, status: str) -> None:
 
 
 def _message(raw: str) -> str:
-    message = raw.strip()
+    # Sized before any work on it; the trimmed, normalised text is measured below.
+    if len(raw) > 2 * MESSAGE_MAX:
+        raise problem(
+            "MESSAGE_TOO_LONG", f"The message must be at most {MESSAGE_MAX} characters.", "message"
+        )
+    message = validation.text(raw, "message", max_length=2 * MESSAGE_MAX, multiline=True) or ""
     if len(message) < MESSAGE_MIN:
         raise problem(
             "MESSAGE_TOO_SHORT",

@@ -32,6 +32,7 @@ class IssuedClient:
 
 
 def check_scopes(scopes: list[str]) -> list[str]:
+    validation.items(scopes, "scopes", max_items=10)
     clean = sorted({s.strip() for s in scopes if s.strip()})
     unknown = [s for s in clean if s not in SCOPES]
     if not clean or unknown:
@@ -46,7 +47,7 @@ def check_scopes(scopes: list[str]) -> list[str]:
 async def create_client(
     conn: AsyncConnection, company_id: uuid.UUID, name: str, scopes: list[str]
 ) -> IssuedClient:
-    clean_name = validation.text(name, "name", max_length=200, required=True)
+    clean_name = validation.name(name, "name", max_length=200, required=True)
     secret = security.new_client_secret()
     row = await partner_db.insert_client(
         conn,
@@ -66,7 +67,8 @@ def managed_company(ctx: Context) -> uuid.UUID:
 
 async def own_client(conn: AsyncConnection, company_id: uuid.UUID, client_id: str):
     """A client of the viewer's company; any other id answers like an unknown one."""
-    row = await partner_db.client_by_client_id(conn, client_id)
+    clean = validation.text(client_id, "clientId", max_length=200)
+    row = await partner_db.client_by_client_id(conn, clean) if clean else None
     if row is None or row["company_id"] != company_id:
         raise problem("NOT_FOUND", "No such API client.", "clientId")
     return row

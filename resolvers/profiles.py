@@ -18,8 +18,10 @@ from policies.fields import (
     PROFILE,
     Choice,
     CompanyRef,
+    Date,
     Flag,
     Handle,
+    Name,
     PrivateField,
     Salary,
     Skills,
@@ -75,12 +77,16 @@ async def public_profile(ctx: Context, info, handle: str) -> t.PublicProfile | N
 
 async def companies(ctx: Context, search: str | None, first: int) -> list[t.Employer]:
     first = max(0, min(first, 100))
+    with validation.query_arguments():
+        search = validation.text(search, "search", max_length=200)
     async with ctx.db.autocommit() as conn:
-        rows = await accounts_db.search_companies(conn, (search or "").strip() or None, first)
+        rows = await accounts_db.search_companies(conn, search, first)
     return [employer(r["id"], r["name"], r["sector"], r["size_band"]) for r in rows]
 
 
 # --- editing one's own profile -----------------------------------------------
+
+MAX_SKILLS = 50
 
 
 async def _company_id(conn: AsyncConnection, opaque: str | None, field: str) -> uuid.UUID | None:
@@ -93,12 +99,11 @@ async def _company_id(conn: AsyncConnection, opaque: str | None, field: str) -> 
 
 
 def _skills(skills: list[str] | None) -> list[str]:
-    clean: list[str] = []
-    for raw in skills or []:
-        skill = validation.text(raw, "skills", max_length=60)
-        if skill and skill.lower() not in clean:
-            clean.append(skill.lower())
-    if len(clean) > 50:
+    # The list's size first, then a linear de-duplication (dict keys keep the order).
+    raw = validation.items(skills, "skills", max_items=2 * MAX_SKILLS)
+    cleaned = (validation.text(skill, "skills", max_length=60) for skill in raw)
+    clean = list(dict.fromkeys(skill.lower() for skill in cleaned if skill))
+    if len(clean) > MAX_SKILLS:
         raise problem("TOO_MANY", "At most 50 skills.", "skills")
     return clean
 
@@ -131,8 +136,16 @@ async def input_columns(
     name = prefix + field.input_name
     column = field.source
     match field.edit:
-        case Text(max_length=limit, required=required):
-            return {column: validation.text(value, name, max_length=limit, required=required)}
+        case Text(max_length=limit, required=required, multiline=multiline):
+            return {
+                column: validation.text(
+                    value, name, max_length=limit, required=required, multiline=multiline
+                )
+            }
+        case Name(max_length=limit, required=required):
+            return {column: validation.name(value, name, max_length=limit, required=required)}
+        case Date():
+            return {column: validation.date_text(value, name)}
         case Url():
             return {column: validation.url(value, name)}
         case Whole(low=low, high=high):
@@ -182,8 +195,7 @@ async def _profile_values(conn: AsyncConnection, kind: str, me: uuid.UUID, data:
 async def _experience_rows(
     conn: AsyncConnection, me: uuid.UUID, items: list[ExperienceInput]
 ) -> list[dict]:
-    if len(items) > 30:
-        raise problem("TOO_MANY", "At most 30 experiences.", "experiences")
+    validation.items(items, "experiences", max_items=30)
     rows = []
     for position, item in enumerate(items):
         row: dict[str, Any] = {"position": position}

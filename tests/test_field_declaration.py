@@ -23,6 +23,7 @@ from policies.fields import (
     PROFILE,
     Audience,
     Flag,
+    Name,
     PrivateField,
     Text,
     Whole,
@@ -145,7 +146,11 @@ async def test_every_editable_field_writes_columns_of_the_profile_table():
         if field.edit is None:
             continue
         value = (
-            True if isinstance(field.edit, Flag) else "x" if isinstance(field.edit, Text) else None
+            True
+            if isinstance(field.edit, Flag)
+            else "x"
+            if isinstance(field.edit, Text | Name)
+            else None
         )
         written = await input_columns(None, uuid.uuid4(), field, value)
         assert written and set(written) <= columns, field.name

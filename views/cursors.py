@@ -13,10 +13,10 @@ import binascii
 import uuid
 from datetime import datetime
 
+from config import MAX_PAGE
 from web.errors import ApiError
 
 DEFAULT_PAGE = 20
-MAX_PAGE = 100
 
 
 def encode(kind: str, at: datetime, row_id: uuid.UUID) -> str:
