@@ -3,6 +3,7 @@
 python app.py serve [--host H] [--port P] [--demo]   apply migrations, then serve
 python app.py migrate                                 apply pending migrations
 python app.py seed-demo                               add demo data to an empty database
+python app.py trusted-documents OUT.json [FOLDER]     write a trusted-documents manifest
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
 import logging
 import secrets
 import signal
 import sys
+from pathlib import Path
 
 import orjson
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
@@ -23,6 +27,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
 
 from auth.identity import identify
 from auth.oauth import token_endpoint
@@ -31,15 +36,22 @@ from db.engine import Database, resolve_database_url
 from policies.authorizer import Authorizer, get_authorizer
 from schema.schema import schema
 from static.fetch_assets import missing_assets
+from web.client_address import client_address
 from web.context import Context
+from web.errors import Refusal, too_many_requests
 from web.ratelimit import RateLimiter, limiter_for
+from web.trusted_documents import TrustedDocuments, build_manifest
 
 STATIC_DIR = PROJECT_ROOT / "static"
 GRAPHIQL_PAGE = STATIC_DIR / "graphiql.html"
+# The README's and GraphiQL's example operations, as first-party trusted documents.
+OPERATIONS_DIR = PROJECT_ROOT / "docs" / "operations"
 
-# The explorer page and everything it loads come from this origin only.
+# The explorer page and everything it loads come from this origin only. No
+# 'unsafe-inline' styles: GraphiQL and CodeMirror set styles through the DOM
+# (element.style), which CSP allows; the browser test fails on any violation.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
@@ -48,7 +60,12 @@ logger = logging.getLogger("suplinks")
 
 
 class SuplinksGraphQL(GraphQL):
-    """strawberry's ASGI app with our context and a self-contained GraphiQL page."""
+    """strawberry's ASGI app with our context and a self-contained GraphiQL page.
+
+    Before any execution: the per-address budget of anonymous callers, and the
+    trusted documents (a request may name one by hash; anonymous callers may be
+    held to them). Either refuses the request whole (``Refusal``).
+    """
 
     def __init__(
         self, settings: Settings, db: Database, authorizer: Authorizer, limiter: RateLimiter
@@ -58,22 +75,53 @@ class SuplinksGraphQL(GraphQL):
         self.db = db
         self.authorizer = authorizer
         self.limiter = limiter
+        self.documents = TrustedDocuments(settings.trusted_documents)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """strawberry's own, plus: a ``Refusal`` answers its status and JSON body."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as exc:
+            response = PlainTextResponse(exc.reason, status_code=exc.status_code)
+        except Refusal as refusal:
+            response = refusal.response()
+        await response(scope, receive, send)
 
     async def get_context(self, request: Request, response: Response) -> Context:
         credential = await identify(
             self.db, self.settings.secret_key, request.headers, request.cookies
         )
+        address = client_address(request.scope, self.settings.trusted_proxies)
+        identity = credential.identity
+        if request.method == "POST" and identity.is_anonymous:
+            wait = await self.limiter.retry_after("anonymous", address)
+            if wait is not None:
+                raise too_many_requests(wait)
         return Context(
             db=self.db,
             settings=self.settings,
             authorizer=self.authorizer,
             limiter=self.limiter,
-            identity=credential.identity,
+            identity=identity,
             rejected_credential=credential.rejected,
+            client_address=address,
             request=request,
             response=response,
             request_id=request.scope.get("state", {}).get("request_id", ""),
         )
+
+    def parse_json(self, data: str | bytes) -> object:
+        """The body, with the trusted document it names (if any) as its query."""
+        return self.documents.resolve(super().parse_json(data))
+
+    async def execute_single(self, *, context: Context, request_data: GraphQLRequestData, **kw):
+        """Under SUPLINKS_ANONYMOUS_TRUSTED_ONLY, anonymous callers run trusted documents only."""
+        if self.settings.anonymous_trusted_only and context.identity.is_anonymous:
+            self.documents.require_trusted(request_data.query)
+        return await super().execute_single(context=context, request_data=request_data, **kw)
 
     def encode_json(self, data: object) -> bytes:
         """orjson: a page of 50 profiles serialises several times faster than with json."""
@@ -105,6 +153,7 @@ class RequestIdMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """strawberry's own, plus: a ``Refusal`` answers its status and JSON body."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -191,6 +240,16 @@ async def _create_api_client(url: str, company: str, name: str, scopes: list[str
     return 0
 
 
+def _write_manifest(output: Path, folder: Path) -> int:
+    manifest = build_manifest(folder)
+    if not manifest:
+        print(f"error: no .graphql file under {folder}", file=sys.stderr)
+        return 1
+    output.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    print(f"{len(manifest)} trusted documents written to {output}")
+    return 0
+
+
 def _serve(settings: Settings, url: str, host: str, port: int, demo: bool) -> None:
     import uvicorn
 
@@ -206,7 +265,9 @@ def _serve(settings: Settings, url: str, host: str, port: int, demo: bool) -> No
     # uvicorn re-raises SIGTERM after its shutdown, which would kill the process
     # before the embedded PostgreSQL is stopped at exit: exit normally instead.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    uvicorn.run(app, host=host, port=port, log_level="info", lifespan="off")
+    # proxy_headers off: SUPLINKS_TRUSTED_PROXIES alone decides whom X-Forwarded-For
+    # is believed from (uvicorn's default trusts it from any local peer).
+    uvicorn.run(app, host=host, port=port, log_level="info", lifespan="off", proxy_headers=False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -226,7 +287,14 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--company", required=True, help="company id (co_...) or email domain")
     create.add_argument("--name", required=True)
     create.add_argument("--scope", action="append", required=True, help="e.g. pipeline:read")
+    documents = commands.add_parser(
+        "trusted-documents", help="write a manifest (hash -> document) of .graphql files"
+    )
+    documents.add_argument("output", type=Path, help="the manifest to write, e.g. trusted.json")
+    documents.add_argument("folder", type=Path, nargs="?", default=OPERATIONS_DIR)
     args = parser.parse_args(argv)
+    if args.command == "trusted-documents":
+        return _write_manifest(args.output, args.folder)
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

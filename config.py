@@ -13,7 +13,10 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+
+from web.trusted_documents import load_manifest
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 
@@ -36,13 +39,23 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
-# Budgets for the expensive operations, per API client or per member.
+# Budgets for the expensive or sensitive operations: name -> (count, seconds), a
+# sliding window. "per address" is the client's network address (see
+# ``trusted_proxies``), an email address where it says so.
 DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {
+    "anonymous": (300, 60),  # GraphQL requests without a credential, per address
+    "signup": (5, 3600),  # signUp, per email address
+    "signup_ip": (20, 3600),  # signUp, per address
     "login": (30, 60),  # per email address: slows password guessing
-    "search": (120, 60),  # per recruiter
+    "login_ip": (60, 60),  # logIn, per address: slows guessing across many emails
+    "mail_address": (5, 3600),  # password reset and verification mails, per email address
+    "mail_ip": (20, 3600),  # the same mails, per address
+    "search": (120, 60),  # per recruiter, in pages of 20 results (first: 100 costs 5)
     "contact": (30, 60),  # sendContactRequest, per recruiter (the daily quota is separate)
     "pipeline": (120, 60),  # per API client
-    "token": (30, 60),  # POST /oauth/token, per client id
+    "token": (30, 60),  # POST /oauth/token: tokens issued, per client id
+    "token_ip": (60, 60),  # POST /oauth/token, every attempt, per address
+    "token_failures": (10, 300),  # failed client authentications, per client id AND address
 }
 
 
@@ -79,9 +92,45 @@ class Settings:
     rate_limits: dict[str, tuple[int, int]] = field(
         default_factory=lambda: dict(DEFAULT_RATE_LIMITS)
     )
+    # Proxies whose X-Forwarded-For names the client (SUPLINKS_TRUSTED_PROXIES).
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    # Operation hash -> document (SUPLINKS_TRUSTED_DOCUMENTS), and whether anonymous
+    # callers may send only those (SUPLINKS_ANONYMOUS_TRUSTED_ONLY).
+    trusted_documents: dict[str, str] = field(default_factory=dict)
+    anonymous_trusted_only: bool = False
     # Where "now" comes from for request expiry and daily quotas: tests replace it
     # (``dataclasses.replace(settings, clock=...)``) to move time without sleeping.
     clock: Callable[[], datetime] = field(default=utc_now, repr=False, compare=False)
+
+
+def parse_networks(raw: str | None) -> tuple[IPv4Network | IPv6Network, ...]:
+    """``"10.0.0.0/8, 192.168.1.7"``: the proxies whose ``X-Forwarded-For`` we believe."""
+    networks = []
+    for item in (raw or "").split(","):
+        if item.strip():
+            try:
+                networks.append(ip_network(item.strip(), strict=False))
+            except ValueError as exc:
+                raise ConfigError(
+                    f"SUPLINKS_TRUSTED_PROXIES: {item.strip()!r} is not an IP address or network"
+                ) from exc
+    return tuple(networks)
+
+
+def _flag(name: str) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _manifest(path: str | None) -> dict[str, str]:
+    try:
+        return load_manifest(path)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"SUPLINKS_TRUSTED_DOCUMENTS: {exc}") from exc
 
 
 def _secret_key(data_dir: Path, production: bool) -> str:
@@ -117,4 +166,7 @@ def load_settings() -> Settings:
         template_message_limit=_int("SUPLINKS_TEMPLATE_LIMIT", 3),
         partner_token_ttl_seconds=_int("SUPLINKS_PARTNER_TOKEN_TTL", 3600),
         rate_limits=parse_rate_limits(os.environ.get("SUPLINKS_RATE_LIMITS")),
+        trusted_proxies=parse_networks(os.environ.get("SUPLINKS_TRUSTED_PROXIES")),
+        trusted_documents=_manifest(os.environ.get("SUPLINKS_TRUSTED_DOCUMENTS")),
+        anonymous_trusted_only=_flag("SUPLINKS_ANONYMOUS_TRUSTED_ONLY"),
     )

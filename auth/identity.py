@@ -45,6 +45,11 @@ class Identity:
     def is_partner(self) -> bool:
         return self.partner_client_id is not None
 
+    @property
+    def is_anonymous(self) -> bool:
+        """No credential, or a dead one: neither a member nor a partner."""
+        return not (self.is_member or self.is_partner)
+
 
 ANONYMOUS = Identity()
 

@@ -1,7 +1,14 @@
 """``POST /oauth/token``: the OAuth2 client-credentials grant (RFC 6749 section 4.4).
 
 Errors use the standard bodies of section 5.2: ``invalid_request``,
-``invalid_client`` (401), ``unsupported_grant_type`` and ``invalid_scope``.
+``invalid_client`` (401), ``unsupported_grant_type`` and ``invalid_scope``;
+a spent budget answers 429 ``rate_limited`` with ``Retry-After``.
+
+Three budgets, so that a stranger's guesses never lock out the real ATS:
+every attempt per client address (``token_ip``); failed authentications per
+client id *and* address (``token_failures``: guessing from here stops, the ATS
+elsewhere is untouched); tokens issued per client id (``token``: only someone
+holding the secret spends it).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from auth import security
 from config import Settings
 from db import partner as partner_db
 from db.engine import Database
+from web.client_address import client_address
 from web.ratelimit import RateLimiter
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -32,6 +40,10 @@ def _error(code: str, description: str, status: int = 400, headers: dict | None 
         status_code=status,
         headers={**NO_STORE, **(headers or {})},
     )
+
+
+def _too_many(wait: int) -> JSONResponse:
+    return _error("rate_limited", f"Retry in {wait} seconds.", 429, {"Retry-After": str(wait)})
 
 
 def _basic_credentials(request: Request) -> tuple[str, str] | None:
@@ -58,6 +70,10 @@ async def authenticate_client(conn: AsyncConnection, client_id: str, secret: str
 
 def token_endpoint(settings: Settings, db: Database, limiter: RateLimiter):
     async def token(request: Request) -> JSONResponse:
+        address = client_address(request.scope, settings.trusted_proxies)
+        wait = await limiter.retry_after("token_ip", address)
+        if wait is not None:
+            return _too_many(wait)
         form = await request.form()
         grant_type = form.get("grant_type")
         if not grant_type:
@@ -69,15 +85,18 @@ def token_endpoint(settings: Settings, db: Database, limiter: RateLimiter):
         challenge = {"WWW-Authenticate": 'Basic realm="suplinks"'} if basic else None
         if not client_id or not secret:
             return _error("invalid_client", "Client authentication failed.", 401, challenge)
-        wait = await limiter.retry_after("token", client_id)
+        guesser = f"{client_id}|{address}"
+        wait = await limiter.exhausted("token_failures", guesser)
         if wait is not None:
-            return _error(
-                "rate_limited", f"Retry in {wait} seconds.", 429, {"Retry-After": str(wait)}
-            )
+            return _too_many(wait)
         async with db.read() as conn:
             client = await authenticate_client(conn, str(client_id), str(secret))
         if client is None:
+            await limiter.retry_after("token_failures", guesser)
             return _error("invalid_client", "Client authentication failed.", 401, challenge)
+        wait = await limiter.retry_after("token", str(client["id"]))
+        if wait is not None:
+            return _too_many(wait)
         requested = str(form.get("scope") or "").split()
         if not set(requested) <= set(client["scopes"]):
             return _error("invalid_scope", "The requested scope exceeds the client's scopes.")

@@ -38,7 +38,7 @@ from sqlalchemy import insert, text
 from app import create_app
 from auth.security import TokenClaims, issue_token
 from bench.search_seed import Seeded, seed_candidates
-from config import PROJECT_ROOT, Settings
+from config import DEFAULT_RATE_LIMITS, PROJECT_ROOT, Settings
 from db.engine import Database, async_url
 from db.migrate import upgrade
 from db.models import AuthSession
@@ -257,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
         data_dir=data_dir,
         secret_key=secrets.token_urlsafe(48),
         production=False,
+        # One recruiter runs every search: measure the search, not its budget.
+        rate_limits={**DEFAULT_RATE_LIMITS, "search": (10**9, 60)},
     )
     upgrade(url)
     print(

@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db.engine import one_of
 from db.models import (
     Company,
     CompanyBlock,
@@ -76,7 +77,7 @@ def message_fingerprint(message: str) -> str:
 
 
 def _awaiting(now: datetime) -> ColumnElement[bool]:
-    return and_(contact.c.status.in_(_AWAITING), contact.c.expires_at > now)
+    return and_(one_of(contact.c.status, _AWAITING), contact.c.expires_at > now)
 
 
 def candidate_status(now: datetime) -> ColumnElement[str]:
@@ -93,7 +94,7 @@ def viewed_status(me: uuid.UUID | None, now: datetime) -> ColumnElement[str]:
     """The status as ``me`` reads it (see the module docstring)."""
     c = contact.c
     as_recruiter = case(
-        (and_(c.status.in_(_AWAITING), c.expires_at <= now), "EXPIRED"),
+        (and_(one_of(c.status, _AWAITING), c.expires_at <= now), "EXPIRED"),
         (c.status == "DECLINED", "PENDING"),
         else_=c.status,
     )
@@ -115,7 +116,7 @@ def shared_with_ats(now: datetime) -> ColumnElement[bool]:
 def _viewed_responded_at(me: uuid.UUID | None) -> ColumnElement:
     """A recruiter learns when (and that) the candidate answered only if they accepted."""
     c = contact.c
-    hidden = and_(c.recruiter_id == me, c.status.not_in(("ACCEPTED", "ENDED")))
+    hidden = and_(c.recruiter_id == me, ~one_of(c.status, ("ACCEPTED", "ENDED")))
     return case((hidden, None), else_=c.responded_at)
 
 
@@ -144,7 +145,7 @@ async def edges_by_ids(
     lock: bool = False,
 ) -> dict[uuid.UUID, dict]:
     """Edges by id as ``me`` reads them; ``lock`` holds the rows for a state change."""
-    query = _edge_query(me, now).where(contact.c.id.in_(edge_ids))
+    query = _edge_query(me, now).where(one_of(contact.c.id, edge_ids))
     if lock:
         query = query.with_for_update()
     result = await conn.execute(query)

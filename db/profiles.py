@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db.engine import one_of
 from db.facts import RawFacts, fact_columns, facts_of
 from db.models import Company, Experience, Member, Profile
 
@@ -44,7 +45,7 @@ def profile_query():
 
 async def load_profiles(conn: AsyncConnection, member_ids: list[uuid.UUID]) -> dict:
     """Live members' profiles by id, in one query; deleted or unknown ids are absent."""
-    result = await conn.execute(profile_query().where(profile.c.member_id.in_(member_ids)))
+    result = await conn.execute(profile_query().where(one_of(profile.c.member_id, member_ids)))
     return {row["member_id"]: row for row in result.mappings()}
 
 
@@ -55,7 +56,7 @@ async def load_profiles_seen_by(
     result = await conn.execute(
         profile_query()
         .add_columns(*fact_columns("profile"))
-        .where(profile.c.member_id.in_(member_ids)),
+        .where(one_of(profile.c.member_id, member_ids)),
         {"viewer": viewer_id, "now": now},
     )
     rows = {row["member_id"]: row for row in result.mappings()}
@@ -88,7 +89,7 @@ async def load_experiences(conn: AsyncConnection, member_ids: list[uuid.UUID]) -
             company.c.size_band.label("employer_size_band"),
         )
         .select_from(experience.outerjoin(company, company.c.id == experience.c.employer_id))
-        .where(experience.c.member_id.in_(member_ids))
+        .where(one_of(experience.c.member_id, member_ids))
         .order_by(experience.c.member_id, experience.c.position)
     )
     grouped: dict[uuid.UUID, list] = defaultdict(list)

@@ -44,6 +44,7 @@ class AccountMutation:
     @strawberry.mutation(description="A recruiter's company is the one of their email's domain.")
     async def sign_up(self, info: strawberry.Info, input: SignUpInput) -> AuthPayload:
         ctx = info.context
+        await ctx.rate_limit_email("signup", input.email)
 
         async def body(conn):
             member_id = await accounts.sign_up(
@@ -65,7 +66,7 @@ class AccountMutation:
     async def log_in(self, info: strawberry.Info, email: str, password: str) -> AuthPayload:
         ctx = info.context
 
-        await ctx.rate_limit("login", email.strip().lower())
+        await ctx.rate_limit_email("login", email)
 
         async def body(conn):
             member_id = await accounts.authenticate(conn, email=email, password=password)

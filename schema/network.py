@@ -37,6 +37,7 @@ class NetworkMutation:
         self, info: strawberry.Info, profile_id: strawberry.ID, message: str
     ) -> ContactRequestPayload:
         ctx = info.context
+        await ctx.rate_limit("contact", ctx.caller)
         outcome = await run(
             ctx, lambda conn: network.send_contact_request(ctx, conn, profile_id, message)
         )

@@ -187,6 +187,17 @@ async def test_log_in_then_viewer_in_the_page_with_no_request_off_the_machine(se
             page.on("request", lambda r: requests.append((r.url, r.headers.get("authorization"))))
             page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda error: problems.append(str(error)))
+            # Any Content-Security-Policy violation (a style or script the policy
+            # blocks), whatever the console makes of it.
+            page.on(
+                "console",
+                lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None,
+            )
+            await page.add_init_script(
+                "window.cspViolations = [];"
+                "document.addEventListener('securitypolicyviolation', e =>"
+                " window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
+            )
 
             response = await page.goto(f"{service.url}/graphql")
             assert response is not None and response.status == 200
@@ -227,6 +238,7 @@ async def test_log_in_then_viewer_in_the_page_with_no_request_off_the_machine(se
                 assert secret not in stored.lower(), f"{secret!r} persisted in {stored}"
 
             assert problems == []
+            assert await page.evaluate("window.cspViolations") == []
         finally:
             await browser.close()
 

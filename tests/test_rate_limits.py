@@ -11,7 +11,7 @@ import pytest
 
 from tests.service import running_service
 from web.errors import ApiError
-from web.ratelimit import MemoryStore, RateLimiter, RedisStore
+from web.ratelimit import MemoryStorage, RateLimiter, redis_storage
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -26,7 +26,7 @@ def redis_available() -> bool:
 
 
 async def test_memory_limiter_counts_per_subject():
-    limiter = RateLimiter({"search": (2, 60)}, MemoryStore())
+    limiter = RateLimiter({"search": (2, 60)}, MemoryStorage())
     await limiter.check("search", "ann")
     await limiter.check("search", "ann")
     await limiter.check("search", "bob")  # another subject has its own budget
@@ -50,14 +50,14 @@ async def test_login_is_rate_limited_with_a_retry_hint(api, settings, monkeypatc
 @pytest.mark.skipif(not redis_available(), reason="no Redis on 127.0.0.1:6379")
 async def test_redis_store_shares_counts_between_limiters():
     key = uuid.uuid4().hex
-    first = RateLimiter({"token": (3, 60)}, RedisStore(REDIS_URL))
-    second = RateLimiter({"token": (3, 60)}, RedisStore(REDIS_URL))
+    first = RateLimiter({"token": (3, 60)}, redis_storage(REDIS_URL))
+    second = RateLimiter({"token": (3, 60)}, redis_storage(REDIS_URL))
     results = [
         await limiter.retry_after("token", key) for limiter in (first, second, first, second)
     ]
     assert results[:3] == [None, None, None] and results[3] is not None
-    await first.store.close()
-    await second.store.close()
+    await first.close()
+    await second.close()
 
 
 @pytest.mark.skipif(not redis_available(), reason="no Redis on 127.0.0.1:6379")

@@ -45,6 +45,8 @@ class Context:
     response: Any = None
     request_id: str = ""
     limiter: RateLimiter | None = None
+    # The client's address as budgets count it (web.client_address).
+    client_address: str = ""
     # "bearer" or "cookie" when the request presented a dead credential (see CredentialGate).
     rejected_credential: str | None = None
     access_log: AccessLog = field(default_factory=AccessLog)
@@ -56,10 +58,30 @@ class Context:
             raise unauthenticated(self.rejected_credential is not None)
         return self.identity
 
-    async def rate_limit(self, operation: str, subject: object) -> None:
-        """Spend one call of ``operation``'s budget for ``subject`` (RATE_LIMITED when spent)."""
+    @property
+    def caller(self) -> str:
+        """Whose budget an operation spends: the member, the API client, else the address."""
+        identity = self.identity
+        return str(identity.member_id or identity.partner_client_id or self.client_address)
+
+    async def rate_limit(self, budget: str, subject: object, cost: int = 1) -> None:
+        """Spend ``cost`` of ``budget`` for ``subject`` (RATE_LIMITED when spent)."""
         if self.limiter is not None:
-            await self.limiter.check(operation, str(subject))
+            await self.limiter.check(budget, str(subject), cost)
+
+    async def rate_limit_email(self, operation: str, email: str) -> None:
+        """``operation`` (signup, login) for ``email``: per client address, then per address.
+
+        The address budget is spent only once the client's is: one client cannot
+        spend a stranger's email budget faster than its own.
+        """
+        await self.rate_limit(f"{operation}_ip", self.client_address)
+        await self.rate_limit(operation, email.strip().lower())
+
+    async def rate_limit_mail(self, email: str) -> None:
+        """Call before sending a password-reset or verification mail to ``email``."""
+        await self.rate_limit("mail_ip", self.client_address)
+        await self.rate_limit("mail_address", email.strip().lower())
 
     def now(self) -> datetime:
         """The current time, from the settings' clock (tests move it to test expiry)."""

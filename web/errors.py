@@ -5,6 +5,9 @@
 - ``UserInputError``: a mutation's typed ``userErrors``; raised inside the
   mutation's transaction so that nothing is half-written, then turned into the
   payload by ``resolvers.mutations.run``.
+- ``Refusal``: the whole request is refused before any execution (a spent
+  per-address budget, an unknown trusted document), with an HTTP status and a
+  GraphQL-shaped body.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from graphql import GraphQLError
+from starlette.responses import JSONResponse
 
 
 class ApiError(GraphQLError):
@@ -24,6 +28,11 @@ def unauthenticated(rejected: bool = False) -> ApiError:
     if rejected:
         return ApiError("UNAUTHENTICATED", "Your session has expired or was revoked: log in again.")
     return ApiError("UNAUTHENTICATED", "You must be logged in to do this.")
+
+
+def rate_limited(wait: int) -> ApiError:
+    """A spent budget, inside an operation: try again in ``wait`` seconds."""
+    return ApiError("RATE_LIMITED", f"Too many requests: retry in {wait} seconds.", retryAfter=wait)
 
 
 def forbidden(message: str = "You may not do this.") -> ApiError:
@@ -55,3 +64,34 @@ NOT_FOUND_MESSAGE = "No such member."
 def not_found(field: str = "profileId") -> UserInputError:
     """The one answer for unknown ids and for everything a viewer may not know exists."""
     return problem("NOT_FOUND", NOT_FOUND_MESSAGE, field)
+
+
+class Refusal(Exception):
+    """Answer the request now: ``status``, and ``{"errors": [...]}`` with ``code``."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        **extensions: object,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or {}
+        self.error = {"message": message, "extensions": {"code": code, **extensions}}
+
+    def response(self) -> JSONResponse:
+        return JSONResponse({"errors": [self.error]}, self.status, headers=self.headers)
+
+
+def too_many_requests(wait: int) -> Refusal:
+    """429 with ``Retry-After``, the same hint in ``extensions.retryAfter``."""
+    return Refusal(
+        429,
+        "RATE_LIMITED",
+        f"Too many requests: retry in {wait} seconds.",
+        {"Retry-After": str(wait)},
+        retryAfter=wait,
+    )
