@@ -40,6 +40,7 @@ from web.client_address import client_address
 from web.context import Context
 from web.errors import Refusal, too_many_requests
 from web.ratelimit import RateLimiter, limiter_for
+from web.request_body import RequestGuard
 from web.trusted_documents import TrustedDocuments, build_manifest
 
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -192,7 +193,11 @@ def create_app(settings: Settings, db: Database, authorizer: Authorizer | None =
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/oauth/token", token_endpoint(settings, db, limiter), methods=["POST"]),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route(
+            "/graphql",
+            RequestGuard(graphql, settings.query_limits.max_body_bytes),
+            methods=["GET", "POST"],
+        ),
         Mount("/static", PageFiles(directory=STATIC_DIR, check_dir=False), name="static"),
     ]
     return RequestIdMiddleware(Starlette(routes=routes))

@@ -76,6 +76,35 @@ def parse_rate_limits(raw: str | None) -> dict[str, tuple[int, int]]:
 
 
 @dataclass(frozen=True)
+class QueryLimits:
+    """What one request may ask, checked before anything runs (see the README).
+
+    The defaults pass every operation in the docs, the tests and GraphiQL
+    (its introspection query included) with room to spare.
+    """
+
+    max_body_bytes: int = 256 * 1024  # 413 past it
+    max_tokens: int = 5000  # the parser stops at this many tokens
+    max_depth: int = 12  # nested selections (introspection has its own rule)
+    max_aliases: int = 30
+    max_directives: int = 4  # on one field, fragment spread or inline fragment
+    max_cost: int = 25_000  # estimated: see web/query_limits.py
+    default_page: int = 20  # what a list field without `first` is assumed to return
+
+
+def load_query_limits() -> QueryLimits:
+    defaults = QueryLimits()
+    return QueryLimits(
+        max_body_bytes=_int("SUPLINKS_MAX_BODY_BYTES", defaults.max_body_bytes),
+        max_tokens=_int("SUPLINKS_MAX_TOKENS", defaults.max_tokens),
+        max_depth=_int("SUPLINKS_MAX_DEPTH", defaults.max_depth),
+        max_aliases=_int("SUPLINKS_MAX_ALIASES", defaults.max_aliases),
+        max_directives=_int("SUPLINKS_MAX_DIRECTIVES", defaults.max_directives),
+        max_cost=_int("SUPLINKS_MAX_COST", defaults.max_cost),
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str | None
     data_dir: Path
@@ -88,6 +117,11 @@ class Settings:
     max_requests_per_day: int = 20
     template_message_limit: int = 3
     partner_token_ttl_seconds: int = 3600
+    query_limits: QueryLimits = field(default_factory=QueryLimits)
+    # Argon2 hashes run on this many threads; this many more may wait, and beyond
+    # that logIn and signUp answer RATE_LIMITED (see auth/security.py).
+    hash_workers: int = 2
+    hash_queue: int = 16
     # operation -> (requests allowed, per window in seconds); see parse_rate_limits.
     rate_limits: dict[str, tuple[int, int]] = field(
         default_factory=lambda: dict(DEFAULT_RATE_LIMITS)
@@ -165,6 +199,9 @@ def load_settings() -> Settings:
         max_requests_per_day=_int("SUPLINKS_MAX_REQUESTS_PER_DAY", 20),
         template_message_limit=_int("SUPLINKS_TEMPLATE_LIMIT", 3),
         partner_token_ttl_seconds=_int("SUPLINKS_PARTNER_TOKEN_TTL", 3600),
+        query_limits=load_query_limits(),
+        hash_workers=_int("SUPLINKS_HASH_WORKERS", 2),
+        hash_queue=_int("SUPLINKS_HASH_QUEUE", 16),
         rate_limits=parse_rate_limits(os.environ.get("SUPLINKS_RATE_LIMITS")),
         trusted_proxies=parse_networks(os.environ.get("SUPLINKS_TRUSTED_PROXIES")),
         trusted_documents=_manifest(os.environ.get("SUPLINKS_TRUSTED_DOCUMENTS")),

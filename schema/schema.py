@@ -7,7 +7,6 @@ module; they are merged here into the two roots.
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from schema.execution import PlainFieldsExecutionContext
@@ -18,6 +17,7 @@ from schema.query import ProfileQuery
 from schema.search import SearchQuery
 from schema.types import Profile
 from web.extensions import AccessLogWriter, CredentialGate, ErrorMasking
+from web.query_limits import LimitedParsing, LimitedValidation
 
 Query = merge_types("Query", (ProfileQuery, SearchQuery, PartnerQuery))
 Mutation = merge_types("Mutation", (AccountMutation, NetworkMutation, PartnerMutation))
@@ -34,8 +34,16 @@ schema = SuplinksSchema(
     types=[Profile],
     # Parsing and validating a query costs more than running a small one: both are
     # cached (bounded LRU, shared across requests) by the query's text.
-    # CredentialGate comes after ValidationCache, which sets the validation errors.
-    extensions=[ErrorMasking, ParserCache, ValidationCache, CredentialGate, AccessLogWriter],
+    # LimitedParsing and LimitedValidation are ParserCache and ValidationCache within
+    # the query limits (web/query_limits.py). CredentialGate comes after
+    # LimitedValidation, which sets the validation errors.
+    extensions=[
+        ErrorMasking,
+        LimitedParsing,
+        LimitedValidation,
+        CredentialGate,
+        AccessLogWriter,
+    ],
     # Plain scalar and enum fields skip graphql-core's per-field bookkeeping.
     execution_context_class=PlainFieldsExecutionContext,
 )

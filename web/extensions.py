@@ -31,7 +31,26 @@ from web.errors import ApiError, unauthenticated
 logger = logging.getLogger("suplinks.errors")
 
 
-def _public(error: GraphQLError, request_id: str) -> GraphQLError:
+# graphql-core's words when the parser stops at ``max_tokens`` (see web/query_limits.py).
+TOKEN_LIMIT_MESSAGE = "tokens. Parsing aborted."
+
+
+def _client_error(error: GraphQLError, production: bool) -> GraphQLError:
+    """A parse, validation or variable error: the client's query is at fault.
+
+    In production the "Did you mean ...?" hints go: they name fields and
+    values to a caller who did not know them (graphql-cop: Field Suggestions).
+    """
+    message = error.message
+    extensions = {"code": "BAD_USER_INPUT", **(error.extensions or {})}
+    if TOKEN_LIMIT_MESSAGE in message:
+        extensions = {"code": "QUERY_TOO_COMPLEX", "limit": "tokens"}
+    if production and " Did you mean" in message:
+        message = message.split(" Did you mean", 1)[0]
+    return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
+
+
+def _public(error: GraphQLError, request_id: str, production: bool) -> GraphQLError:
     original = error if isinstance(error, ApiError) else error.original_error
     if isinstance(original, ApiError):
         return GraphQLError(
@@ -41,11 +60,7 @@ def _public(error: GraphQLError, request_id: str) -> GraphQLError:
             extensions=original.extensions,
         )
     if original is None:
-        # Parse, validation and variable errors: the client's query is at fault.
-        extensions = {"code": "BAD_USER_INPUT", **(error.extensions or {})}
-        return GraphQLError(
-            error.message, nodes=error.nodes, path=error.path, extensions=extensions
-        )
+        return _client_error(error, production)
     logger.error(
         "request %s: unexpected error at %s",
         request_id,
@@ -65,8 +80,10 @@ class ErrorMasking(SchemaExtension):
         yield
         result = self.execution_context.result
         if result is not None and result.errors:
-            request_id = getattr(self.execution_context.context, "request_id", "")
-            result.errors = [_public(e, request_id) for e in result.errors]
+            context = self.execution_context.context
+            request_id = getattr(context, "request_id", "")
+            production = context.settings.production
+            result.errors = [_public(e, request_id, production) for e in result.errors]
 
 
 class AccessLogWriter(SchemaExtension):
