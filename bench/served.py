@@ -31,14 +31,14 @@ CANDIDATE = "alice@mail.example"
 
 
 @contextmanager
-def demo_service() -> Iterator[Service]:
+def demo_service(env: dict[str, str] | None = None) -> Iterator[Service]:
     """``app.py serve --demo`` on a free loopback port, its data deleted afterwards."""
     # `timeout` and Ctrl-C alike stop the service and its PostgreSQL on the way out.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     data_dir = Path(tempfile.mkdtemp(prefix="suplinks-bench-"))
-    env = {k: v for k, v in os.environ.items() if k != "SUPLINKS_PASSWORD_HASH_COST"}
+    environment = {k: v for k, v in os.environ.items() if k != "SUPLINKS_PASSWORD_HASH_COST"}
     try:
-        with served(data_dir, env=env) as service:
+        with served(data_dir, env={**environment, **(env or {})}) as service:
             yield service
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
