@@ -118,10 +118,6 @@ class Settings:
     template_message_limit: int = 3
     partner_token_ttl_seconds: int = 3600
     query_limits: QueryLimits = field(default_factory=QueryLimits)
-    # Argon2 hashes run on this many threads; this many more may wait, and beyond
-    # that logIn and signUp answer RATE_LIMITED (see auth/security.py).
-    hash_workers: int = 2
-    hash_queue: int = 16
     # operation -> (requests allowed, per window in seconds); see parse_rate_limits.
     rate_limits: dict[str, tuple[int, int]] = field(
         default_factory=lambda: dict(DEFAULT_RATE_LIMITS)
@@ -200,8 +196,6 @@ def load_settings() -> Settings:
         template_message_limit=_int("SUPLINKS_TEMPLATE_LIMIT", 3),
         partner_token_ttl_seconds=_int("SUPLINKS_PARTNER_TOKEN_TTL", 3600),
         query_limits=load_query_limits(),
-        hash_workers=_int("SUPLINKS_HASH_WORKERS", 2),
-        hash_queue=_int("SUPLINKS_HASH_QUEUE", 16),
         rate_limits=parse_rate_limits(os.environ.get("SUPLINKS_RATE_LIMITS")),
         trusted_proxies=parse_networks(os.environ.get("SUPLINKS_TRUSTED_PROXIES")),
         trusted_documents=_manifest(os.environ.get("SUPLINKS_TRUSTED_DOCUMENTS")),

@@ -1,18 +1,31 @@
-"""Passwords (Argon2id), signed access tokens (JWT HS256), constant-time checks."""
+"""Passwords (Argon2id), signed access tokens (JWT HS256), constant-time checks.
+
+Argon2 takes tens of milliseconds of CPU by design. It runs on a small thread
+pool (argon2-cffi releases the GIL), never on the event loop, so other requests
+are served while passwords are checked; a bounded number of checks may wait for
+a thread, and beyond that logIn and signUp answer RATE_LIMITED at once instead
+of slowing everyone down.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import os
 import secrets
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from web.errors import ApiError
 
 
 def _password_hasher() -> PasswordHasher:
@@ -35,16 +48,56 @@ _DUMMY_HASH = _hasher.hash("suplinks-timing-equaliser")
 TOKEN_AUDIENCE = "suplinks"
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+T = TypeVar("T")
 
 
-def verify_password(password_hash: str | None, password: str) -> bool:
-    """Argon2 verification (constant time); an unknown account still pays for one."""
+class HashPool:
+    """A few threads for Argon2, and a bounded number of calls waiting for them."""
+
+    def __init__(self, workers: int, queue: int) -> None:
+        self.capacity = workers + queue
+        self.in_flight = 0
+        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="argon2")
+
+    async def run(self, work: Callable[..., T], *args: object) -> T:
+        """``work(*args)`` on a pool thread; RATE_LIMITED when the queue is full."""
+        if self.in_flight >= self.capacity:
+            raise ApiError(
+                "RATE_LIMITED",
+                "Too many password checks are under way: try again in a moment.",
+                retryAfter=1,
+            )
+        self.in_flight += 1  # only the event loop's thread counts: no lock needed
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, work, *args)
+        finally:
+            self.in_flight -= 1
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else default
+
+
+# SUPLINKS_HASH_WORKERS threads (2: this service's machines have 2 cores), and
+# SUPLINKS_HASH_QUEUE calls waiting for one.
+hash_pool = HashPool(_env_int("SUPLINKS_HASH_WORKERS", 2), _env_int("SUPLINKS_HASH_QUEUE", 16))
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
     try:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def hash_password(password: str) -> str:
+    return await hash_pool.run(_hasher.hash, password)
+
+
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    """Argon2 verification (constant time); an unknown account still pays for one."""
+    return await hash_pool.run(_verify, password_hash, password)
 
 
 def new_client_secret() -> str:

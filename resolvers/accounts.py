@@ -21,7 +21,7 @@ async def register_company(
     conn: AsyncConnection, *, name: str, email_domain: str, sector: str, size_band: str
 ):
     domain = validation.normalize_domain(email_domain)
-    clean_name = validation.text(name, "name", max_length=200, required=True)
+    clean_name = validation.name(name, "name", max_length=200, required=True)
     clean_sector = validation.text(sector, "sector", max_length=100, required=True)
     return await accounts_db.insert_company(
         conn, name=clean_name, domain=domain, sector=clean_sector, size_band=size_band
@@ -33,7 +33,7 @@ async def sign_up(
 ) -> uuid.UUID:
     """Create the member and their profile, or raise a typed error (nothing written)."""
     clean_email = validation.normalize_email(email)
-    clean_name = validation.text(full_name, "fullName", max_length=200, required=True)
+    clean_name = validation.name(full_name, "fullName", max_length=200, required=True)
     validation.password(password)
     company_id = None
     if kind == "RECRUITER":
@@ -53,7 +53,7 @@ async def sign_up(
     return await accounts_db.insert_member(
         conn,
         email=clean_email,
-        password_hash=security.hash_password(password),
+        password_hash=await security.hash_password(password),
         kind=kind,
         company_id=company_id,
         alias=alias,
@@ -68,7 +68,7 @@ async def authenticate(conn: AsyncConnection, *, email: str, password: str) -> u
     except UserInputError:  # a malformed email is just wrong credentials here
         clean_email = None
     row = await accounts_db.member_by_email(conn, clean_email) if clean_email else None
-    if not security.verify_password(row["password_hash"] if row else None, password):
+    if not await security.verify_password(row["password_hash"] if row else None, password):
         raise problem("INVALID_CREDENTIALS", INVALID_CREDENTIALS)
     return row["id"]
 
@@ -114,7 +114,7 @@ async def delete_account(ctx: Context, conn: AsyncConnection, password: str) -> 
     """
     me = ctx.require_member()
     row = await accounts_db.member_by_id(conn, me.member_id)
-    if row is None or not security.verify_password(row["password_hash"], password):
+    if row is None or not await security.verify_password(row["password_hash"], password):
         raise problem("INVALID_CREDENTIALS", "The password is wrong.", "password")
     await accounts_db.delete_member(conn, me.member_id)
     if ctx.response is not None:

@@ -29,7 +29,7 @@ from db import facts as facts_db
 from db import network as network_db
 from db import profiles as profiles_db
 from policies.authorizer import Authorizer
-from resolvers import consent
+from resolvers import consent, validation
 from schema import types as t
 from views import ids
 from views.contacts import counterpart_of, edge_relation, page_of_edges, view_edge
@@ -89,7 +89,12 @@ def _expect(edge: dict, status: str) -> None:
 
 
 def _message(raw: str) -> str:
-    message = raw.strip()
+    # Within twice the bound, what normalising leaves is measured below, with its own codes.
+    if len(raw) > 2 * MESSAGE_MAX:
+        raise problem(
+            "MESSAGE_TOO_LONG", f"The message must be at most {MESSAGE_MAX} characters.", "message"
+        )
+    message = validation.text(raw, "message", max_length=2 * MESSAGE_MAX, multiline=True) or ""
     if len(message) < MESSAGE_MIN:
         raise problem(
             "MESSAGE_TOO_SHORT",

@@ -45,7 +45,7 @@ def check_scopes(scopes: list[str]) -> list[str]:
 async def create_client(
     conn: AsyncConnection, company_id: uuid.UUID, name: str, scopes: list[str]
 ) -> IssuedClient:
-    clean_name = validation.text(name, "name", max_length=200, required=True)
+    clean_name = validation.name(name, "name", max_length=200, required=True)
     secret = security.new_client_secret()
     row = await partner_db.insert_client(
         conn,

@@ -65,8 +65,10 @@ async def public_profile(ctx: Context, info, handle: str) -> t.PublicProfile | N
 
 async def companies(ctx: Context, search: str | None, first: int) -> list[t.Employer]:
     first = max(0, min(first, 100))
+    with validation.query_arguments():
+        search = validation.text(search, "search", max_length=200)
     async with ctx.db.read() as conn:
-        rows = await accounts_db.search_companies(conn, (search or "").strip() or None, first)
+        rows = await accounts_db.search_companies(conn, search, first)
     return [employer(r["id"], r["name"], r["sector"], r["size_band"]) for r in rows]
 
 
@@ -81,6 +83,8 @@ _TEXT_LIMITS = {
     "country": 100,
     "current_title": 200,
 }
+_MULTILINE = {"summary"}
+MAX_SKILLS = 50
 
 
 async def _company_id(conn: AsyncConnection, opaque: str | None, field: str) -> uuid.UUID | None:
@@ -93,12 +97,11 @@ async def _company_id(conn: AsyncConnection, opaque: str | None, field: str) -> 
 
 
 def _skills(skills: list[str] | None) -> list[str]:
-    clean: list[str] = []
-    for raw in skills or []:
-        skill = validation.text(raw, "skills", max_length=60)
-        if skill and skill.lower() not in clean:
-            clean.append(skill.lower())
-    if len(clean) > 50:
+    # The list's size first, then a linear de-duplication (dict keys keep the order).
+    raw = validation.items(skills, "skills", max_items=2 * MAX_SKILLS)
+    cleaned = (validation.text(skill, "skills", max_length=60) for skill in raw)
+    clean = list(dict.fromkeys(skill.lower() for skill in cleaned if skill))
+    if len(clean) > MAX_SKILLS:
         raise problem("TOO_MANY", "At most 50 skills.", "skills")
     return clean
 
@@ -122,9 +125,11 @@ async def _profile_values(conn: AsyncConnection, kind: str, me: uuid.UUID, data:
     values: dict[str, Any] = {}
     for name, limit in _TEXT_LIMITS.items():
         if name in given:
-            values[name] = validation.text(given[name], camel(name), max_length=limit)
+            values[name] = validation.text(
+                given[name], camel(name), max_length=limit, multiline=name in _MULTILINE
+            )
     if "full_name" in given:
-        values["full_name"] = validation.text(
+        values["full_name"] = validation.name(
             given["full_name"], "fullName", max_length=200, required=True
         )
     if "photo_url" in given:
@@ -163,8 +168,7 @@ async def _profile_values(conn: AsyncConnection, kind: str, me: uuid.UUID, data:
 
 
 async def _experience_rows(conn: AsyncConnection, items: list[ExperienceInput]) -> list[dict]:
-    if len(items) > 30:
-        raise problem("TOO_MANY", "At most 30 experiences.", "experiences")
+    validation.items(items, "experiences", max_items=30)
     rows = []
     for position, item in enumerate(items):
         rows.append(
@@ -172,10 +176,10 @@ async def _experience_rows(conn: AsyncConnection, items: list[ExperienceInput]) 
                 "position": position,
                 "title": validation.text(item.title, "experiences.title", max_length=200),
                 "employer_id": await _company_id(conn, item.employer_id, "experiences.employerId"),
-                "start": validation.text(item.start, "experiences.start", max_length=10),
-                "end": validation.text(item.end, "experiences.end", max_length=10),
+                "start": validation.date_text(item.start, "experiences.start"),
+                "end": validation.date_text(item.end, "experiences.end"),
                 "description": validation.text(
-                    item.description, "experiences.description", max_length=4000
+                    item.description, "experiences.description", max_length=4000, multiline=True
                 ),
             }
         )

@@ -25,6 +25,7 @@ from db.facts import RawFacts
 from policies.authorizer import Authorizer
 from policies.facts import Relation
 from policies.fields import CANDIDATE_DEFAULTS
+from resolvers import validation
 from schema import types as t
 from schema.inputs import CandidateFilter
 from views import ids
@@ -120,25 +121,19 @@ def band_floor(min_years: int) -> int | None:
 
 
 def _text(value: str | None, field: str) -> str | None:
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    if len(value) > MAX_TEXT:
-        raise bad_input(f"{field} must be at most {MAX_TEXT} characters.", field)
-    if "\x00" in value:  # PostgreSQL text cannot hold it
-        raise bad_input(f"{field} must not contain NUL characters.", field)
-    return value
+    with validation.query_arguments():
+        return validation.text(value, field, max_length=MAX_TEXT)
 
 
 def criteria(raw: CandidateFilter | None) -> search_db.Criteria:
     """The filter, normalized as profiles store their values; blank parts are no clause."""
     if raw is None:
         return search_db.Criteria()
-    skills: list[str] = []
-    for skill in raw.skills or []:
-        clean = (_text(skill, "skills") or "").lower()
-        if clean and clean not in skills:
-            skills.append(clean)
+    with validation.query_arguments():  # sizes first, then linear work
+        validation.items(raw.skills, "skills", max_items=2 * MAX_SKILLS)
+        validation.items(raw.seniority, "seniority", max_items=20)
+    cleaned = (_text(skill, "skills") for skill in raw.skills or ())
+    skills = list(dict.fromkeys(skill.lower() for skill in cleaned if skill))
     if len(skills) > MAX_SKILLS:
         raise bad_input(f"At most {MAX_SKILLS} skills.", "skills")
     employer_id = None

@@ -40,6 +40,7 @@ from strawberry.extensions.query_depth_limiter import IgnoreContext
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 from config import QueryLimits
+from views.cursors import MAX_PAGE
 from web.errors import ApiError
 
 # Fields whose every item costs more than reading a row: a ranked search, and a
@@ -89,17 +90,19 @@ def limit_rules(limits: QueryLimits) -> tuple[tuple[str, type[ASTValidationRule]
 
 
 def _page(field: FieldNode, variables: Mapping[str, Any], default: int) -> int | None:
-    """The field's ``first`` argument, None when it has none."""
+    """The rows the field's ``first`` asks for (every page stops at ``MAX_PAGE``),
+    None when the field takes no ``first``."""
     for argument in field.arguments or ():
         if argument.name.value != "first":
             continue
         value = argument.value
+        first = default
         if isinstance(value, IntValueNode):
-            return int(value.value)
-        if isinstance(value, VariableNode):
+            first = int(value.value)
+        elif isinstance(value, VariableNode):
             given = variables.get(value.name.value)
-            return given if isinstance(given, int) else default
-        return default
+            first = given if isinstance(given, int) else default
+        return min(max(first, 1), MAX_PAGE)
     return None
 
 
@@ -111,7 +114,8 @@ def estimated_cost(
 ) -> int:
     """The work an operation asks for, in rows: each field costs 1, a field with a
     ``first`` argument costs ``first`` times its selection (``default_page`` when the
-    argument is absent or not an integer), searchCandidates and pipeline weigh more.
+    argument is absent or not an integer; at most ``MAX_PAGE``, where every page
+    stops), searchCandidates and pipeline weigh more.
 
     Fragments count where they are spread (a cycle counts once: validation refuses it).
     """
@@ -142,7 +146,7 @@ def estimated_cost(
             inner = cost(field.selection_set, seen)
             page = _page(field, variables, default_page)
             if page is not None:
-                inner *= max(page, 1)
+                inner *= page
             total += WEIGHTS.get(field.name.value, 1) * (1 + inner)
         return total
 
