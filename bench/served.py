@@ -50,7 +50,11 @@ def log_in(base: str, email: str) -> str:
         json={"query": LOG_IN, "variables": {"e": email, "p": DEMO_PASSWORD}},
         timeout=60,
     )
-    return response.json()["data"]["logIn"]["token"]
+    body = response.json()
+    token = (body.get("data") or {}).get("logIn", {}).get("token")
+    if not token:
+        raise RuntimeError(f"cannot log in as {email}: {body}")
+    return token
 
 
 def bearer(token: str) -> dict[str, str]:
