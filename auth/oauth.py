@@ -60,7 +60,9 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 
 async def authenticate_client(conn: AsyncConnection, client_id: str, secret: str):
     """The live client row if the secret matches; None otherwise (constant-time compare)."""
-    row = await partner_db.client_by_client_id(conn, client_id)
+    # A NUL (or any control character) is no client id, and PostgreSQL text cannot hold it.
+    known = client_id.isprintable() and len(client_id) <= 200
+    row = await partner_db.client_by_client_id(conn, client_id) if known else None
     expected = row["secret_hash"] if row is not None else _DUMMY_DIGEST
     matches = security.equal(expected, security.client_secret_digest(secret))
     if row is None or not matches or row["revoked_at"] is not None:

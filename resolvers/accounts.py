@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from auth import security
 from auth.identity import SESSION_COOKIE, member_identity
 from db import accounts as accounts_db
+from db.engine import Database
 from resolvers import validation
 from views.aliases import new_alias
 from web.context import Context
@@ -61,13 +62,20 @@ async def sign_up(
     )
 
 
-async def authenticate(conn: AsyncConnection, *, email: str, password: str) -> uuid.UUID:
-    """The member's id if the credentials hold; the same error for unknown email or bad password."""
+async def authenticate(db: Database, *, email: str, password: str) -> uuid.UUID:
+    """The member's id if the credentials hold; the same error for unknown email or bad password.
+
+    The row is read on a short connection and the password checked with none
+    held, so logIns queued for the hash pool hold no database connection.
+    """
     try:
         clean_email = validation.normalize_email(email)
     except UserInputError:  # a malformed email is just wrong credentials here
         clean_email = None
-    row = await accounts_db.member_by_email(conn, clean_email) if clean_email else None
+    row = None
+    if clean_email:
+        async with db.read() as conn:
+            row = await accounts_db.member_by_email(conn, clean_email)
     if not await security.verify_password(row["password_hash"] if row else None, password):
         raise problem("INVALID_CREDENTIALS", INVALID_CREDENTIALS)
     return row["id"]

@@ -28,8 +28,18 @@ async def run(
         async with ctx.db.write() as conn:
             result = await body(conn)
     except UserInputError as exc:
-        return None, [
-            UserError(field=p.field, message=p.message, code=p.code) for p in exc.problems
-        ]
+        return None, user_errors(exc)
     ctx.forget_loaded()  # later reads in this request must see the change
     return result, []
+
+
+async def checked(work: Awaitable[T]) -> tuple[T | None, list[UserError]]:
+    """``work``'s result, or its user errors: for checks made before any transaction."""
+    try:
+        return await work, []
+    except UserInputError as exc:
+        return None, user_errors(exc)
+
+
+def user_errors(exc: UserInputError) -> list[UserError]:
+    return [UserError(field=p.field, message=p.message, code=p.code) for p in exc.problems]

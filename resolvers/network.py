@@ -89,7 +89,7 @@ def _expect(edge: dict, status: str) -> None:
 
 
 def _message(raw: str) -> str:
-    # Within twice the bound, what normalising leaves is measured below, with its own codes.
+    # Sized before any work on it; the trimmed, normalised text is measured below.
     if len(raw) > 2 * MESSAGE_MAX:
         raise problem(
             "MESSAGE_TOO_LONG", f"The message must be at most {MESSAGE_MAX} characters.", "message"

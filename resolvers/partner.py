@@ -31,6 +31,7 @@ class IssuedClient:
 
 
 def check_scopes(scopes: list[str]) -> list[str]:
+    validation.items(scopes, "scopes", max_items=10)
     clean = sorted({s.strip() for s in scopes if s.strip()})
     unknown = [s for s in clean if s not in SCOPES]
     if not clean or unknown:
@@ -69,7 +70,8 @@ def recruiter_company(ctx: Context) -> uuid.UUID:
 async def own_client(conn: AsyncConnection, ctx: Context, client_id: str):
     """A client of the viewer's company; any other id answers like an unknown one."""
     company_id = recruiter_company(ctx)
-    row = await partner_db.client_by_client_id(conn, client_id)
+    clean = validation.text(client_id, "clientId", max_length=200)
+    row = await partner_db.client_by_client_id(conn, clean) if clean else None
     if row is None or row["company_id"] != company_id:
         raise problem("NOT_FOUND", "No such API client.", "clientId")
     return row

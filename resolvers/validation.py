@@ -29,10 +29,11 @@ DOMAIN_RE = re.compile(
 HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,39}$")
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
-# Unicode categories refused in every text: controls, and lone surrogates or
-# unassigned code points; in names also format characters (U+200B zero width
-# space, U+202E right-to-left override, ...) and line or paragraph separators.
-REFUSED = frozenset({"Cc", "Cs", "Co", "Cn"})
+# Unicode categories refused in every text: controls (NUL among them) and lone
+# surrogates; in names also format characters (U+200B zero width space, U+202E
+# right-to-left override, ...) and line or paragraph separators. Code points this
+# Python does not know yet (newer emoji) stay allowed.
+REFUSED = frozenset({"Cc", "Cs"})
 REFUSED_IN_NAMES = REFUSED | {"Cf", "Zl", "Zp"}
 LINE_BREAKS = frozenset("\n\t\r")
 

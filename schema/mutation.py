@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from resolvers import accounts, profiles
-from resolvers.mutations import run
+from resolvers.mutations import checked, run
 from schema.inputs import CompanyInput, ProfileInput, SignUpInput
 from schema.payloads import AuthPayload, CompanyPayload, DeletePayload, ProfilePayload
 from schema.types import Audience
@@ -68,8 +68,13 @@ class AccountMutation:
 
         await ctx.rate_limit_email("login", email)
 
+        member_id, errors = await checked(
+            accounts.authenticate(ctx.db, email=email, password=password)
+        )
+        if errors:
+            return AuthPayload(user_errors=errors)
+
         async def body(conn):
-            member_id = await accounts.authenticate(conn, email=email, password=password)
             return member_id, await accounts.open_session(ctx, conn, member_id)
 
         outcome, errors = await run(ctx, body)

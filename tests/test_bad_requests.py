@@ -101,3 +101,10 @@ async def test_a_well_formed_request_still_runs(http):
         headers={"content-type": "application/json; charset=utf-8"},
     )
     assert response.json() == {"data": {"__typename": "Query"}}
+
+
+async def test_a_client_id_with_a_nul_is_an_unknown_client(http, db):
+    form = {"grant_type": "client_credentials", "client_id": "sl_\x00", "client_secret": "x"}
+    response = await http.post("/oauth/token", data=form)
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"

@@ -104,6 +104,14 @@ async def test_api_client_name_refuses_control_characters(api, db):
     await refused(api, db, CREATE_CLIENT, {"n": "ATS\x00"}, rita.token, field="name")
 
 
+async def test_api_client_ids_refuse_control_characters(api, db):
+    await api.company("acme.example")
+    rita = await api.sign_up("rita@acme.example", "RECRUITER", "Rita")
+    rotate = """mutation($c: String!) {
+      rotateApiClientSecret(clientId: $c) { clientId userErrors { code field } } }"""
+    await refused(api, db, rotate, {"c": "sl_\x00"}, rita.token, field="clientId")
+
+
 @pytest.mark.parametrize(
     "name",
     ["\u200b\u200b", "Ann\u202eetiL", "A\u200dnn", "Ann\u2028Smith", "\ufeffAnn"],

@@ -1,6 +1,7 @@
 """Issue 14: Argon2 runs on a bounded thread pool, off the event loop. While passwords
-are being checked other requests are served, and past the pool's queue logIn and
-signUp answer RATE_LIMITED at once (nothing written)."""
+are being checked other requests are served (and a logIn holds no database connection
+meanwhile), and past the pool's queue logIn and signUp answer RATE_LIMITED at once
+(nothing written)."""
 
 from __future__ import annotations
 
@@ -97,6 +98,7 @@ async def test_queries_are_served_while_hashes_are_in_flight(api, db, gated):
     gated.close()
     login = asyncio.create_task(api(LOG_IN, {"e": "ann@mail.example", "p": PASSWORD}))
     await _started(gated)
+    assert db.engine.pool.checkedout() == 0  # a logIn waiting for its hash holds no connection
 
     served = await api.data("{ viewer { profile { alias } } }", token=ann.token)
     assert served["viewer"]["profile"]["alias"] == ann.alias
