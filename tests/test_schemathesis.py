@@ -58,7 +58,7 @@ generation = settings(
 
 
 @pytest.fixture(scope="module")
-async def service_database(tmp_path_factory) -> AsyncIterator[dict[str, str]]:
+async def service_database() -> AsyncIterator[dict[str, str]]:
     """The service's own database: a fresh one on ``DATABASE_URL``'s server, else embedded."""
     external = os.environ.get("DATABASE_URL")
     if not external:
