@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install assets bench schema lint format clean
+.PHONY: run test install assets bench soak schema lint format clean
 
 run: install assets  ## serve GraphiQL on http://127.0.0.1:8000/graphql with demo data
 	$(BIN)/python app.py serve --demo
@@ -23,9 +23,14 @@ $(STAMP): pyproject.toml
 assets: install  ## GraphiQL's scripts and styles, served by the app itself
 	$(BIN)/python -m static.fetch_assets
 
-bench: install  ## privacy and search benchmarks (prints tables of ratios)
+bench: install  ## privacy, search and abuse-limit benchmarks (prints tables of ratios)
 	$(BIN)/python -m bench.privacy
 	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.login_flood
+	$(BIN)/python -m bench.attacks
+
+soak: install  ## ten minutes at a fixed rate on loopback: memory, errors, p99 per minute
+	$(BIN)/python -m bench.soak
 
 schema: install  ## regenerate schema.graphql from the code
 	$(BIN)/strawberry export-schema schema.schema:schema --output schema.graphql

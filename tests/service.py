@@ -8,7 +8,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -22,11 +24,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Service:
+    base: str  # http://127.0.0.1:<port>
+    pid: int  # the serving process (the benchmarks read its memory)
+
+
 @contextmanager
 def running_service(
     data_dir: Path, *, demo: bool = True, env: dict | None = None, timeout: float = 60
-):
+) -> Iterator[str]:
     """Start ``app.py serve`` on a free port; yield its base URL; stop it cleanly."""
+    with served(data_dir, demo=demo, env=env, timeout=timeout) as service:
+        yield service.base
+
+
+@contextmanager
+def served(
+    data_dir: Path, *, demo: bool = True, env: dict | None = None, timeout: float = 60
+) -> Iterator[Service]:
+    """Start ``app.py serve`` on a free port; yield where it listens; stop it cleanly."""
     port = free_port()
     environment = {**os.environ, "SUPLINKS_DATA_DIR": str(data_dir), **(env or {})}
     if env is None or "DATABASE_URL" not in env:
@@ -54,7 +71,7 @@ def running_service(
             if time.monotonic() > deadline:
                 raise TimeoutError("service did not become ready")
             time.sleep(0.2)
-        yield base
+        yield Service(base, process.pid)
     finally:
         process.send_signal(signal.SIGINT)
         try:

@@ -1,4 +1,5 @@
-"""The privacy benchmark runs, and its variants agree on what the viewer receives.
+"""The benchmarks run: the privacy benchmark's variants agree on what the viewer receives,
+and the outside-in benchmarks (login flood, attacks, soak) measure what they report.
 
 A benchmark that compared variants returning different data would measure
 nothing: the policy path, the obvious implementation and the fresh-Oso variant
@@ -8,12 +9,21 @@ null for the others.
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+
+from bench import attacks, login_flood, soak
 from bench.privacy import execute, measure, prime, report
+from bench.served import RECRUITER, log_in
 from bench.variants import FIELDS, variants
 from bench.world import seed
 from db import facts as facts_db
 from db import profiles as profiles_db
 from policies.authorizer import Authorizer, get_authorizer
+from tests.service import Service, served
 from views.profiles import audiences_of
 from views.standing import relation_for
 
@@ -98,3 +108,49 @@ async def test_measure_times_every_variant_and_reports_the_ratios(db, settings):
     assert "obvious / policy path = " in table
     for v in results.variants:
         assert f"| {v.label} |" in table
+
+
+# --- the outside-in benchmarks, seconds long, against one served instance ------------
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Iterator[Service]:
+    # The flood would spend this address's logIn budget, which the next tests need.
+    with served(tmp_path_factory.mktemp("bench-service"), env=login_flood.LIFTED) as service:
+        yield service
+
+
+async def test_login_flood_measures_both_phases(demo):
+    token = log_in(demo.base, RECRUITER)
+    result = await login_flood.measure(demo.base, token, loops=2, samples=5, seconds=5)
+    assert len(result.idle_ms) == 5 and result.flooded_ms
+    assert sum(result.outcomes.values()) > 0
+    assert "ok" not in result.outcomes  # random emails never log in
+    assert not any(code.startswith("HTTP 5") for code in result.outcomes), result.outcomes
+    assert "under the flood / idle = " in login_flood.report(result)
+
+
+async def test_attacks_send_each_attack_beside_the_ordinary_query(demo):
+    token = log_in(demo.base, RECRUITER)
+    # Small floods: the module is what is tested here, not the limits.
+    sent = [attacks.alias_flood(1_000), attacks.search_flood(20)]
+    idle, results = await attacks.measure(demo.base, token, sent, repeats=1, seconds=1, samples=5)
+    assert len(idle) == 5
+    assert [len(r.attack_ms) for r in results] == [1, 1]
+    # However the attacks are answered, never with a 5xx.
+    assert all(not code.startswith("5") for r in results for code in r.answers), results
+    table = attacks.report(idle, results)
+    for attack in sent:
+        assert f"| {attack.label} |" in table
+
+
+async def test_soak_runs_the_mix_at_its_rate_without_errors(demo):
+    calls = await asyncio.to_thread(soak.mix, demo.base)
+    assert {c.kind for c in calls} == {
+        "viewer", "profile", "contacts", "search", "pipeline", "update", "audience",
+    }  # fmt: skip
+    result = await soak.soak(demo.base, demo.pid, calls, minutes=0.05, rate=10)
+    assert result.requests == 30
+    assert result.errors == Counter(), result.errors
+    assert len(result.rss) >= 2 and all(rss > 0 for _, rss in result.rss)
+    assert "| 1 | 30 | 0 |" in soak.report(result)
