@@ -195,7 +195,11 @@ def create_app(settings: Settings, db: Database, authorizer: Authorizer | None =
         Route("/oauth/token", token_endpoint(settings, db, limiter), methods=["POST"]),
         Route(
             "/graphql",
-            RequestGuard(graphql, settings.query_limits.max_body_bytes),
+            RequestGuard(
+                graphql,
+                settings.query_limits.max_body_bytes,
+                settings.query_limits.max_tokens,
+            ),
             methods=["GET", "POST"],
         ),
         Mount("/static", PageFiles(directory=STATIC_DIR, check_dir=False), name="static"),

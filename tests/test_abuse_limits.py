@@ -7,11 +7,12 @@ from dataclasses import replace
 
 import httpx
 import pytest
-from graphql import get_introspection_query
+from graphql import Lexer, Source, TokenKind, get_introspection_query
 
 from app import create_app
 from config import QueryLimits
 from policies.authorizer import get_authorizer
+from web.request_body import more_tokens_than
 
 SEARCH = "searchCandidates(first: 100) { edges { node { id alias headline } } }"
 
@@ -55,7 +56,7 @@ async def test_2000_aliased_searches_are_refused_before_any_statement(api, db):
     response = await api.raw(query, token=recruiter.token)
     error = refusal(response.json())
     assert error["extensions"]["limit"] in ("tokens", "aliases")
-    assert db.counter.count == 1  # the session lookup, and nothing else
+    assert db.counter.count == 0  # refused before the session lookup too
 
 
 async def test_too_many_aliases(http):
@@ -152,3 +153,29 @@ async def test_syntax_errors_are_coded(http):
 async def test_field_suggestions_help_in_development(http):
     body = (await http.post("/graphql", json={"query": SUGGESTED})).json()
     assert "Did you mean" in body["errors"][0]["message"]
+
+
+def _lexer_tokens(document: str) -> int:
+    """The tokens graphql-core's lexer reads (comments skipped, as its parser counts)."""
+    lexer = Lexer(Source(document))
+    count = 0
+    while lexer.advance().kind != TokenKind.EOF:
+        count += 1
+    return count
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        get_introspection_query(descriptions=True),
+        '{ a: profile(id: "pf_x\\"y") { ...F @include(if: true) } } fragment F on Profile { alias }',
+        '# a comment\nquery Q($n: Int = -12, $f: Float = 1.5e3) { search(text: """a "quoted"\n block""") }',
+        "mutation { setFieldAudience(field: HEADLINE, audience: MEMBERS) { ok } } ,,,",
+    ],
+)
+def test_the_early_token_count_is_the_lexers(document):
+    """The guard's count (a regex, before strawberry) equals graphql-core's, so it
+    refuses exactly the documents the parser's own token limit would refuse."""
+    count = _lexer_tokens(document)
+    assert not more_tokens_than(document, count)
+    assert more_tokens_than(document, count - 1)
