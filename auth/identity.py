@@ -28,6 +28,7 @@ class Identity:
     member_id: uuid.UUID | None = None
     kind: str | None = None  # "CANDIDATE" | "RECRUITER"
     company_id: uuid.UUID | None = None  # a recruiter's company, or a partner's
+    company_role: str | None = None  # a recruiter's role in their company
     alias: str | None = None
     session_id: uuid.UUID | None = None
     partner_client_id: uuid.UUID | None = None  # api_client row id
@@ -50,14 +51,15 @@ class Identity:
         """How the policy sees who is asking: plain values only, so decisions memoize.
 
         Verified, today: a candidate by signing up, a recruiter by belonging to a
-        company (the company of their email's domain). No company roles yet.
+        company (the company of their proven mailbox's domain).
         """
         if self.is_partner:
             return ActorFacts("PARTNER", scopes=tuple(sorted(self.scopes)))
         if self.member_id is None:
             return ANONYMOUS_ACTOR
         verified = self.kind == "CANDIDATE" or self.company_id is not None
-        return ActorFacts(self.kind or "ANONYMOUS", verified=verified)
+        role = self.company_role if self.company_id is not None else None
+        return ActorFacts(self.kind or "ANONYMOUS", verified=verified, company_role=role)
 
 
 ANONYMOUS_ACTOR = ActorFacts()
@@ -111,6 +113,7 @@ def member_identity(row: Mapping[str, Any], session_id: uuid.UUID) -> Identity:
         member_id=row["id"],
         kind=row["kind"],
         company_id=row["company_id"],
+        company_role=row["company_role"],
         alias=row["alias"],
         session_id=session_id,
     )

@@ -122,7 +122,7 @@ async def create_session(conn: AsyncConnection, member_id: uuid.UUID, expires_at
 # Built once: every request runs it, and building a select costs more than the
 # lookup itself. It reads what ``Identity`` needs and nothing more.
 _LIVE_SESSION = (
-    select(member.c.id, member.c.kind, member.c.company_id, member.c.alias)
+    select(member.c.id, member.c.kind, member.c.company_id, member.c.company_role, member.c.alias)
     .select_from(auth_session.join(member, member.c.id == auth_session.c.member_id))
     .where(
         auth_session.c.id == bindparam("session_id"),

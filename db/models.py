@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     ARRAY,
+    CheckConstraint,
     Column,
     Computed,
     DateTime,
@@ -39,6 +40,9 @@ class Company(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name: str = Field(sa_column=Column(String(200), nullable=False))
     email_domain: str = Field(sa_column=Column(String(253), nullable=False, unique=True))
+    # The name as a reader sees it (``resolvers.company_names.name_key``): two
+    # companies whose names cannot be told apart cannot both exist.
+    name_key: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
     sector: str = Field(sa_column=Column(String(100), nullable=False))
     size_band: str = Field(sa_column=Column(String(20), nullable=False))
     created_at: datetime | None = Field(default=None, sa_column=_now_column())
@@ -62,6 +66,8 @@ class Member(SQLModel, table=True):
     company_id: uuid.UUID | None = Field(
         default=None, sa_column=_fk("company.id", nullable=True, ondelete="RESTRICT")
     )
+    # A recruiter's role in that company: "ADMIN" or "RECRUITER" (None without a company).
+    company_role: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
     alias: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
     created_at: datetime | None = Field(default=None, sa_column=_now_column())
     deleted_at: datetime | None = Field(
@@ -74,6 +80,13 @@ class Member(SQLModel, table=True):
             "ix_member_not_searchable",
             "id",
             postgresql_where=text("kind <> 'CANDIDATE' OR deleted_at IS NOT NULL"),
+        ),
+        # A company's recruiters and their roles (companyMembers, the last-admin check).
+        Index("ix_member_company", "company_id", "company_role"),
+        CheckConstraint(
+            "(company_id IS NULL) = (company_role IS NULL)"
+            " AND company_role IN ('ADMIN', 'RECRUITER')",
+            name="ck_member_company_role",
         ),
     )
 

@@ -18,17 +18,6 @@ from web.errors import UserInputError, problem
 INVALID_CREDENTIALS = "The email or the password is wrong."
 
 
-async def register_company(
-    conn: AsyncConnection, *, name: str, email_domain: str, sector: str, size_band: str
-):
-    domain = validation.normalize_domain(email_domain)
-    clean_name = validation.text(name, "name", max_length=200, required=True)
-    clean_sector = validation.text(sector, "sector", max_length=100, required=True)
-    return await accounts_db.insert_company(
-        conn, name=clean_name, domain=domain, sector=clean_sector, size_band=size_band
-    )
-
-
 async def sign_up(
     conn: AsyncConnection, *, email: str, password: str, kind: str, full_name: str
 ) -> uuid.UUID:

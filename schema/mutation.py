@@ -6,11 +6,11 @@ import strawberry
 
 from resolvers import accounts, profiles
 from resolvers.mutations import run
-from schema.inputs import CompanyInput, ProfileInput, SignUpInput
-from schema.payloads import AuthPayload, CompanyPayload, DeletePayload, ProfilePayload
+from schema.inputs import ProfileInput, SignUpInput
+from schema.payloads import AuthPayload, DeletePayload, ProfilePayload
 from schema.types import Audience
 from schema.viewer import Viewer
-from views.profiles import employer, view_profile
+from views.profiles import view_profile
 from views.selection import selected
 
 
@@ -24,23 +24,6 @@ async def _profile_payload(info: strawberry.Info, outcome) -> ProfilePayload:
 
 @strawberry.type
 class AccountMutation:
-    @strawberry.mutation(description="By email domain; an existing domain returns that company.")
-    async def register_company(self, info: strawberry.Info, input: CompanyInput) -> CompanyPayload:
-        async def body(conn):
-            return await accounts.register_company(
-                conn,
-                name=input.name,
-                email_domain=input.email_domain,
-                sector=input.sector,
-                size_band=input.size_band.value,
-            )
-
-        row, errors = await run(info.context, body)
-        if errors:
-            return CompanyPayload(user_errors=errors)
-        company = employer(row["id"], row["name"], row["sector"], row["size_band"])
-        return CompanyPayload(company=company)
-
     @strawberry.mutation(description="A recruiter's company is the one of their email's domain.")
     async def sign_up(self, info: strawberry.Info, input: SignUpInput) -> AuthPayload:
         ctx = info.context

@@ -10,6 +10,7 @@ import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
+from schema.companies import CompanyMutation, CompanyQuery
 from schema.execution import PlainFieldsExecutionContext
 from schema.mutation import AccountMutation
 from schema.network import NetworkMutation
@@ -19,8 +20,10 @@ from schema.search import SearchQuery
 from schema.types import Profile
 from web.extensions import AccessLogWriter, CredentialGate, ErrorMasking
 
-Query = merge_types("Query", (ProfileQuery, SearchQuery, PartnerQuery))
-Mutation = merge_types("Mutation", (AccountMutation, NetworkMutation, PartnerMutation))
+Query = merge_types("Query", (ProfileQuery, SearchQuery, PartnerQuery, CompanyQuery))
+Mutation = merge_types(
+    "Mutation", (AccountMutation, CompanyMutation, NetworkMutation, PartnerMutation)
+)
 
 
 class SuplinksSchema(strawberry.Schema):

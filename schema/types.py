@@ -52,6 +52,12 @@ class SizeBand(Enum):
     S5001_PLUS = "S5001_PLUS"
 
 
+@strawberry.enum(description="ADMIN manages the company's API clients and recruiters.")
+class CompanyRole(Enum):
+    ADMIN = "ADMIN"
+    RECRUITER = "RECRUITER"
+
+
 @strawberry.interface
 class Node:
     id: strawberry.ID
@@ -231,3 +237,9 @@ class UserError:
     field: str | None
     message: str
     code: str
+
+
+@strawberry.type(description="A recruiter of my company, as I may see them, and their role.")
+class CompanyMember:
+    profile: Profile
+    role: CompanyRole

@@ -6,11 +6,12 @@ import uuid
 
 import strawberry
 
-from resolvers import access_log, consent, network
+from resolvers import access_log, companies, consent, network
 from resolvers import viewer as r
 from schema.types import (
     AccessEventConnection,
     Audience,
+    CompanyRole,
     ConsentReceipt,
     ContactRequestConnection,
     ContactStatus,
@@ -77,3 +78,7 @@ class Viewer:
     )
     async def consent_receipts(self, info: strawberry.Info) -> list[ConsentReceipt]:
         return await consent.receipts(info.context, self.member_id)
+
+    @strawberry.field(description="My role in my company; null for candidates.")
+    async def company_role(self, info: strawberry.Info) -> CompanyRole | None:
+        return await companies.company_role(info.context, self.member_id)

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from policies.actions import ACTIONS, PIPELINE_READ, Action
 from policies.authorizer import POLICY_PATH, Authorizer, get_authorizer
-from policies.facts import ActorFacts, ContactTarget, EdgeFacts, RootField
+from policies.facts import ActorFacts, Colleague, ContactTarget, EdgeFacts, RootField
 from tests.network_support import (
     END,
     RESPOND,
@@ -39,6 +39,7 @@ from tests.search_world import SEARCH
 
 ROOT = Path(__file__).resolve().parent.parent
 MEMBER_KINDS = ("CANDIDATE", "RECRUITER")
+ROLES = ("ADMIN", "RECRUITER")
 INTROSPECTION = ("__schema", "__type", "__typename")
 
 # --- DESIGN.md's answer -----------------------------------------------------------
@@ -55,10 +56,23 @@ def _design_allows(actor: ActorFacts, action: Action, resource) -> tuple[bool, b
         return member, True  # rule 10: the member's own data, for the member
     if resource == "network":
         return member, True  # section 3: the closed persona is for logged-in members
-    if resource in ("candidates", "contact_requests", "api_clients"):
+    # Section 3, "Company roles": ADMIN manages the company's API clients and
+    # recruiters (rule 12: only a company's admins).
+    admin = verified_recruiter and actor.company_role == "ADMIN"
+    if resource in ("candidates", "contact_requests"):
         # Search is for verified recruiters (README); rule 5: only recruiters
-        # initiate contact; rule 12: the company's own manage its API clients.
+        # initiate contact.
         return verified_recruiter, True
+    if resource in ("api_clients", "company_members"):
+        return admin, True
+    if isinstance(resource, Colleague):
+        # Rule 12: admins manage the company's recruiters (issue 11: a recruiter
+        # may leave on their own); section 3: "A company always keeps one admin";
+        # rule 11: a member outside one's company is unknown to these actions.
+        exists = resource.same_company
+        keeps_admin = not resource.last_admin or resource.new_role == "ADMIN"
+        may = admin or (action.name == "remove" and verified_recruiter and resource.is_self)
+        return exists and keeps_admin and may, exists
     if resource == "pipeline":
         # Rule 8: the company side reads its consented pipeline: its recruiters,
         # and its ATS with a token scoped for it (docs/ats.md).
@@ -114,6 +128,12 @@ RESOURCES: dict[str, list] = {
         )
     ],
     "RootField": [RootField(name) for name in ROOT_NAMES],
+    "Colleague": [
+        Colleague(same, is_self, last_admin, new_role)
+        for same, is_self, last_admin, new_role in itertools.product(
+            (False, True), (False, True), (False, True), (None, "ADMIN", "RECRUITER")
+        )
+    ],
 }
 
 
@@ -125,6 +145,7 @@ def resources_for(action: Action) -> list:
 ACTORS = [
     ActorFacts(),
     *(ActorFacts(kind, verified) for kind in MEMBER_KINDS for verified in (False, True)),
+    *(ActorFacts("RECRUITER", verified, role) for verified in (False, True) for role in ROLES),
     ActorFacts("PARTNER", scopes=()),
     ActorFacts("PARTNER", scopes=(PIPELINE_READ,)),
 ]
@@ -207,7 +228,7 @@ def action_rules(policy: str) -> list[str]:
 
 def test_each_action_rule_removed_alone_is_caught(tmp_path: Path):
     """How this was checked: every rule under a promise in the "Doing" part is
-    found (18 today, listed by ``action_rules``; the count below fails if one is
+    found (25 today, listed by ``action_rules``; the count below fails if one is
     added without the parser seeing it), removed on its own into a temporary
     policy file, loaded into a fresh Authorizer (a new policy hash, so a fresh
     memo), and the exhaustive comparison with ``design_says_action`` must then
@@ -215,7 +236,7 @@ def test_each_action_rule_removed_alone_is_caught(tmp_path: Path):
     dead, or the oracle blind to it."""
     policy = POLICY_PATH.read_text()
     rules = action_rules(policy)
-    assert len(rules) == 18, rules
+    assert len(rules) == 25, rules
     for rule in rules:
         assert policy.count(rule) == 1, rule
         path = tmp_path / "without.polar"
