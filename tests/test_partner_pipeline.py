@@ -50,6 +50,8 @@ async def _world(api: Api) -> SimpleNamespace:
     rita = await api.sign_up("rita@acme.example", "RECRUITER", "Rita Recruiter")
     sam = await api.sign_up("sam@acme.example", "RECRUITER", "Sam Colleague")
     gus = await api.sign_up("gus@globex.example", "RECRUITER", "Gus Globex")
+    for admin in (rita, gus):  # they manage their companies' API clients
+        await api.make_admin(admin)
     return SimpleNamespace(acme=acme, globex=globex, rita=rita, sam=sam, gus=gus)
 
 
