@@ -58,7 +58,7 @@ class Identity:
         if self.member_id is None:
             return ANONYMOUS_ACTOR
         verified = self.kind == "CANDIDATE" or self.company_id is not None
-        role = self.company_role if self.company_id is not None else None
+        role = (self.company_role or "RECRUITER") if self.company_id is not None else None
         return ActorFacts(self.kind or "ANONYMOUS", verified=verified, company_role=role)
 
 

@@ -150,8 +150,9 @@ async def company_role(ctx: Context, member_id: uuid.UUID) -> t.CompanyRole | No
     """The viewer's own role in their company (None without one)."""
     async with ctx.db.read() as conn:
         me = await companies_db.membership(conn, member_id)
-    role = me["company_role"] if me is not None else None
-    return t.CompanyRole(role) if role else None
+    if me is None or me["company_id"] is None:
+        return None
+    return t.CompanyRole(me["company_role"] or RECRUITER)
 
 
 # --- the admins' tools ------------------------------------------------------------------
@@ -164,7 +165,7 @@ async def company_members(ctx: Context, tree) -> list[t.CompanyMember]:
         rows = await companies_db.recruiters(conn, me.company_id)
     profiles = await view_profiles(ctx, [row["id"] for row in rows], tree.get("profile", {}))
     return [
-        t.CompanyMember(profile=profile, role=t.CompanyRole(row["company_role"]))
+        t.CompanyMember(profile=profile, role=t.CompanyRole(row["company_role"] or RECRUITER))
         for row, profile in zip(rows, profiles, strict=True)
         if profile is not None  # Promise (Hidden members do not exist)
     ]

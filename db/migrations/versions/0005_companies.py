@@ -5,8 +5,9 @@ Revises: 0004_accounts
 Create Date: 2026-12-01
 
 - ``company.name_key``: the name as a reader sees it
-  (``resolvers.company_names.name_key``), unique. Existing companies whose
-  names collide keep their rows: the later ones get their domain in the key.
+  (``resolvers.company_names.name_key``), unique; every company the service
+  creates has one. Existing companies whose names collide keep their rows:
+  the later ones get their domain in the key.
 - ``member.company_role``: ADMIN or RECRUITER for a recruiter of a company.
   Each existing company's earliest recruiter becomes its ADMIN, the others
   RECRUITER, so that every company keeps an admin.
@@ -37,7 +38,6 @@ def upgrade() -> None:
             sa.text("UPDATE company SET name_key = :key WHERE id = :id"),
             {"key": key[:200], "id": company_id},
         )
-    op.alter_column("company", "name_key", nullable=False)
     op.create_unique_constraint("company_name_key_key", "company", ["name_key"])
 
     op.add_column("member", sa.Column("company_role", sa.String(20), nullable=True))
@@ -54,8 +54,7 @@ def upgrade() -> None:
     op.create_check_constraint(
         "ck_member_company_role",
         "member",
-        "(company_id IS NULL) = (company_role IS NULL)"
-        " AND company_role IN ('ADMIN', 'RECRUITER')",
+        "company_role IN ('ADMIN', 'RECRUITER')",
     )
     op.create_index("ix_member_company", "member", ["company_id", "company_role"])
 
