@@ -15,12 +15,21 @@ class CompanyInput:
     size_band: SizeBand
 
 
+@strawberry.input(description="The company a recruiter creates by proving a mailbox at its domain.")
+class NewCompanyInput:
+    name: str
+    sector: str
+    size_band: SizeBand
+
+
 @strawberry.input
 class SignUpInput:
     email: str
     password: str
     kind: MemberKind
     full_name: str
+    # A RECRUITER at a domain no company has yet: the company to create at verification.
+    company: NewCompanyInput | None = None
 
 
 @strawberry.input

@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from tests.mailbox import Mailbox, token_of
+
 PASSWORD = "correct horse battery staple"
 
 
@@ -19,10 +21,12 @@ class Member:
 
 
 class Api:
-    """Talks to the service over HTTP exactly like a client does."""
+    """Talks to the service over HTTP exactly like a client does, and reads its mail
+    from the test SMTP server like a member does."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, mailbox: Mailbox) -> None:
         self.http = http
+        self.mailbox = mailbox
 
     async def raw(
         self, query: str, variables: dict | None = None, token: str | None = None, **kw
@@ -70,18 +74,43 @@ class Api:
         return data["registerCompany"]["company"]["id"]
 
     async def sign_up(
-        self, email: str, kind: str = "CANDIDATE", name: str = "Test Person"
+        self,
+        email: str,
+        kind: str = "CANDIDATE",
+        name: str = "Test Person",
+        company: dict | None = None,
     ) -> Member:
+        """Sign up, then prove the mailbox with the link the mail brought."""
+        seen = self.mailbox.count(email)
         data = await self.data(
             """mutation($input: SignUpInput!) {
-                 signUp(input: $input) {
+                 signUp(input: $input) { token userErrors { code message field } }
+               }""",
+            {
+                "input": {
+                    "email": email,
+                    "password": PASSWORD,
+                    "kind": kind,
+                    "fullName": name,
+                    "company": company,
+                }
+            },
+        )
+        assert data["signUp"] == {"token": None, "userErrors": []}, data
+        return await self.verify(email, token_of(await self.mailbox.wait_for(email, seen)))
+
+    async def verify(self, email: str, token: str) -> Member:
+        """``verifyEmail`` with a mailed token: the member, logged in."""
+        data = await self.data(
+            """mutation($t: String!) {
+                 verifyEmail(token: $t) {
                    token userErrors { code message field }
                    viewer { profile { id alias } }
                  }
                }""",
-            {"input": {"email": email, "password": PASSWORD, "kind": kind, "fullName": name}},
+            {"t": token},
         )
-        payload = data["signUp"]
+        payload = data["verifyEmail"]
         assert not payload["userErrors"], payload["userErrors"]
         profile = payload["viewer"]["profile"]
         return Member(id=profile["id"], token=payload["token"], email=email, alias=profile["alias"])
