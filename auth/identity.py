@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from auth import security
@@ -19,6 +20,9 @@ from db.engine import Database
 from policies.facts import ActorFacts
 
 SESSION_COOKIE = "suplinks_session"
+
+# A session's "last used" is written at most this often: not a write per request.
+LAST_USED_GRANULARITY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class Identity:
     company_id: uuid.UUID | None = None  # a recruiter's company, or a partner's
     company_role: str | None = None  # a recruiter's role in their company
     alias: str | None = None
+    email_verified: bool = False  # the member proved their mailbox
     session_id: uuid.UUID | None = None
     partner_client_id: uuid.UUID | None = None  # api_client row id
     partner_label: str | None = None
@@ -50,16 +55,16 @@ class Identity:
     def actor(self) -> ActorFacts:
         """How the policy sees who is asking: plain values only, so decisions memoize.
 
-        Verified, today: a candidate by signing up, a recruiter by belonging to a
-        company (the company of their proven mailbox's domain).
+        ``verified``: the member proved their mailbox. ``company_role``: a
+        recruiter's role in the company their proven address joined them to (a
+        member of a company with no stored role is a RECRUITER).
         """
         if self.is_partner:
             return ActorFacts("PARTNER", scopes=tuple(sorted(self.scopes)))
         if self.member_id is None:
             return ANONYMOUS_ACTOR
-        verified = self.kind == "CANDIDATE" or self.company_id is not None
         role = (self.company_role or "RECRUITER") if self.company_id is not None else None
-        return ActorFacts(self.kind or "ANONYMOUS", verified=verified, company_role=role)
+        return ActorFacts(self.kind or "ANONYMOUS", verified=self.email_verified, company_role=role)
 
 
 ANONYMOUS_ACTOR = ActorFacts()
@@ -102,9 +107,15 @@ async def identify(
         return Credential(ANONYMOUS, rejected=source)
     async with db.read() as conn:
         row = await accounts_db.session_member(conn, claims.principal)
+        if row is not None and _stale(row["last_used_at"]):
+            await accounts_db.touch_session(conn, claims.principal)
     if row is None:
         return Credential(ANONYMOUS, rejected=source)
     return Credential(member_identity(row, claims.principal))
+
+
+def _stale(last_used_at: datetime | None) -> bool:
+    return last_used_at is None or datetime.now(UTC) - last_used_at > LAST_USED_GRANULARITY
 
 
 def member_identity(row: Mapping[str, Any], session_id: uuid.UUID) -> Identity:
@@ -115,6 +126,7 @@ def member_identity(row: Mapping[str, Any], session_id: uuid.UUID) -> Identity:
         company_id=row["company_id"],
         company_role=row["company_role"],
         alias=row["alias"],
+        email_verified=row["email_verified_at"] is not None,
         session_id=session_id,
     )
 

@@ -185,6 +185,7 @@ async def seed(db: Database, profiles: int, *, seed: int = 7) -> World:
         kind="RECRUITER",
         company_id=agency,
         alias=f"bench-recruiter-{tag}",
+        email_verified=True,
     )
     accepted = sum(c["status"] == "ACCEPTED" for c in contacts)
     return World(viewer, owner_ids, accepted, len(contacts) - accepted)

@@ -76,6 +76,13 @@ class Member(SQLModel, table=True):
     deleted_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    # When the member proved their mailbox (migration 0004); until then they can
+    # only log in to be told so, verify, ask for another mail, or reset the password.
+    email_verified_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    # A recruiter's company to create once their mailbox at its domain is proven.
+    pending_company: dict | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
 
     # Search (migration 0003): the few members it never returns, probed per row.
     __table_args__ = (
@@ -209,6 +216,35 @@ class AuthSession(SQLModel, table=True):
     revoked_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    # For the member's list of their sessions (migration 0004): refreshed at most
+    # once a minute, and the client's User-Agent when it opened.
+    last_used_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    client: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+
+    __table_args__ = (Index("ix_auth_session_member", "member_id"),)
+
+
+class MailToken(SQLModel, table=True):
+    """A one-time token mailed to ``email``: only its SHA-256 is kept, so the
+    database never holds a usable token. Single use, expiring, for one purpose
+    (``verify``, ``reset``, ``change_email``) and one address."""
+
+    __tablename__ = "mail_token"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    purpose: str = Field(sa_column=Column(String(20), nullable=False))
+    member_id: uuid.UUID = Field(sa_column=_fk("member.id"))
+    email: str = Field(sa_column=Column(String(254), nullable=False))
+    created_at: datetime | None = Field(default=None, sa_column=_now_column())
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    used_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+    __table_args__ = (Index("ix_mail_token_member", "member_id"),)
 
 
 class Contact(SQLModel, table=True):

@@ -116,9 +116,19 @@ actor ActorFacts {}
 
 allow(actor: ActorFacts, action: String, resource) if has_permission(actor, action, resource);
 
-member(actor: ActorFacts) if actor.kind in ["CANDIDATE", "RECRUITER"];
+# Who acts as a member: an account whose owner proved the mailbox (the promise
+# "Trust starts with a proven mailbox"). Until then it may log in (to be told
+# so), verify, ask for another mail or reset its password: none asks this policy.
+member(actor: ActorFacts) if
+    actor.kind in ["CANDIDATE", "RECRUITER"] and
+    actor.verified;
 
-verified_recruiter(actor: ActorFacts) if actor.kind = "RECRUITER" and actor.verified;
+# Who acts as a verified recruiter: a recruiter who proved a mailbox at a
+# company's domain, which gave them a role in that company (same promise).
+verified_recruiter(actor: ActorFacts) if
+    actor.kind = "RECRUITER" and
+    actor.verified and
+    actor.company_role in ["ADMIN", "RECRUITER"];
 
 company_admin(actor: ActorFacts) if verified_recruiter(actor) and actor.company_role = "ADMIN";
 

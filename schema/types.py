@@ -233,6 +233,17 @@ class AccessEventConnection:
 
 
 @strawberry.type
+class Session:
+    """One of my logged-in sessions."""
+
+    id: strawberry.ID
+    created_at: str
+    last_used_at: str | None
+    client: str | None  # the User-Agent that opened it
+    current: bool  # the session of this request
+
+
+@strawberry.type
 class UserError:
     field: str | None
     message: str

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -32,6 +32,8 @@ from db.migrate import upgrade
 from db.models import metadata
 from policies.authorizer import get_authorizer
 from tests.client import Api
+from tests.mailbox import Mailbox, SmtpServer
+from tests.service import free_port
 
 # One database per test process, so that parallel runs on one server never collide.
 TEST_DATABASE = f"suplinks_test_{os.getpid()}"
@@ -87,12 +89,27 @@ async def database_url(data_dir: Path) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(data_dir: Path, database_url: str) -> Settings:
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server for the whole run: the service mails through it."""
+    server = SmtpServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: SmtpServer) -> Mailbox:
+    return smtp_server.mailbox
+
+
+@pytest.fixture(scope="session")
+def settings(data_dir: Path, database_url: str, smtp_server: SmtpServer) -> Settings:
     return Settings(
         database_url=database_url,
         data_dir=data_dir,
         secret_key="test-secret-key-that-is-long-enough-0123456789",
         production=False,
+        smtp_url=smtp_server.url,
     )
 
 
@@ -130,5 +147,5 @@ async def http(app) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def api(http: httpx.AsyncClient) -> Api:
-    return Api(http)
+def api(http: httpx.AsyncClient, mailbox: Mailbox) -> Api:
+    return Api(http, mailbox)

@@ -47,10 +47,12 @@ INTROSPECTION = ("__schema", "__type", "__typename")
 
 def _design_allows(actor: ActorFacts, action: Action, resource) -> tuple[bool, bool]:
     """(may the actor do it, does the resource exist for them), from DESIGN.md's words."""
-    member = actor.kind in MEMBER_KINDS  # section 3: a member is a candidate or a recruiter
+    # Section 3: a member is a candidate or a recruiter; rule 12: "unverified
+    # accounts can do nothing".
+    member = actor.kind in MEMBER_KINDS and actor.verified
     # Section 3: "Verified recruiter: a member who proved a mailbox on a company's
-    # verified domain"; today, a recruiter with a company.
-    verified_recruiter = actor.kind == "RECRUITER" and actor.verified
+    # verified domain": a recruiter with a proven mailbox and a role in a company.
+    verified_recruiter = member and actor.kind == "RECRUITER" and actor.company_role is not None
     partner = actor.kind == "PARTNER"
     if resource == "account":
         return member, True  # rule 10: the member's own data, for the member
@@ -144,8 +146,12 @@ def resources_for(action: Action) -> list:
 # The actors whose facts matter to today's policy; hypothesis draws the rest.
 ACTORS = [
     ActorFacts(),
-    *(ActorFacts(kind, verified) for kind in MEMBER_KINDS for verified in (False, True)),
-    *(ActorFacts("RECRUITER", verified, role) for verified in (False, True) for role in ROLES),
+    *(
+        ActorFacts(kind, verified, role)
+        for kind in MEMBER_KINDS
+        for verified in (False, True)
+        for role in (None, *ROLES)
+    ),
     ActorFacts("PARTNER", scopes=()),
     ActorFacts("PARTNER", scopes=(PIPELINE_READ,)),
 ]

@@ -16,6 +16,7 @@ CONTACT_REQUEST = "cr"
 COMPANY = "co"
 ACCESS_EVENT = "ae"
 CONSENT_RECEIPT = "rc"
+SESSION = "se"
 
 
 def encode(kind: str, value: uuid.UUID) -> str:
