@@ -106,8 +106,7 @@ async def test_an_address_at_a_company_domain_is_no_recruiter_until_proven_and_t
     client_id, _ = await create_client(api, rita, "Northwind ATS")
 
     # Without the mailbox: no token at all, so neither the pipeline nor the clients.
-    answer = await sign_up_answer(api, "someone@northwind.example", None)
-    assert answer == {"token": None, "userErrors": []}
+    mailed = await pending_sign_up(api, "someone@northwind.example")
     logged = await api.data(
         "mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }",
         {"e": "someone@northwind.example", "p": PASSWORD},
@@ -116,7 +115,7 @@ async def test_an_address_at_a_company_domain_is_no_recruiter_until_proven_and_t
     assert _error(await api(PIPELINE, {}))[0] == "UNAUTHENTICATED"
 
     # With the mailbox proven: a RECRUITER of Northwind, not an ADMIN.
-    someone = await api.sign_up("someone2@northwind.example", "RECRUITER")
+    someone = await api.verify("someone@northwind.example", mailed)
     assert await role_of(api, someone) == ("RECRUITER", "Northwind Analytics")
     assert (await api(PIPELINE, {}, someone.token)).get("errors") is None  # a recruiter's read
     created = await api(CREATE_CLIENT, {"name": "Evil", "scopes": ["pipeline:read"]}, someone.token)
@@ -385,19 +384,28 @@ async def test_a_recruiter_moves_company_only_once_the_new_mailbox_is_proven(api
     assert [c["status"] for c in await my_contacts(api, cara)] == ["ENDED"]
 
 
-async def test_declaring_an_employer_one_hides_from_ends_what_is_open_with_it(api, acme):
+async def edge_statuses(db) -> list[str]:
+    """As stored: an edge to a member one is hidden from is not listed to either side."""
+    async with db.read() as conn:
+        return list((await conn.execute(text("SELECT status FROM contact ORDER BY 1"))).scalars())
+
+
+async def test_declaring_an_employer_one_hides_from_ends_what_is_open_with_it(api, db, acme):
     """Before: the edge stayed open with a recruiter the candidate is now hidden from."""
     _, rita, cara = acme
+    dan = await api.sign_up("dan@mail.example", "CANDIDATE", "Dan")
     acme_id = (await api.data(ROLE, token=rita.token))["viewer"]["profile"]["currentEmployer"]
     await contact(api, rita, cara, personal("Cara"))
+    await request_ok(api, rita, dan, personal("Dan"))
     await api.update_profile(cara, currentEmployerId=acme_id["id"])
-    assert [c["status"] for c in await my_contacts(api, cara)] == ["ENDED"]
+    assert await edge_statuses(db) == ["ENDED", "PENDING"]  # Dan's request stays
 
 
-async def test_declaring_an_employer_while_not_hiding_ends_nothing(api, acme):
+async def test_declaring_an_employer_while_not_hiding_ends_nothing(api, db, acme):
     _, rita, cara = acme
     await api.data(HIDE, {"h": False}, cara.token)
     acme_id = (await api.data(ROLE, token=rita.token))["viewer"]["profile"]["currentEmployer"]
     await contact(api, rita, cara, personal("Cara"))
     await api.update_profile(cara, currentEmployerId=acme_id["id"])
     assert [c["status"] for c in await my_contacts(api, cara)] == ["ACCEPTED"]
+    assert await edge_statuses(db) == ["ACCEPTED"]
