@@ -409,3 +409,16 @@ async def test_declaring_an_employer_while_not_hiding_ends_nothing(api, db, acme
     await api.update_profile(cara, currentEmployerId=acme_id["id"])
     assert [c["status"] for c in await my_contacts(api, cara)] == ["ACCEPTED"]
     assert await edge_statuses(db) == ["ACCEPTED"]
+
+
+async def test_an_admin_whose_proven_address_leaves_the_domain_hands_over_to_a_recruiter(api, acme):
+    """A company always keeps one admin: its last admin moving to free mail leaves
+    it, and its longest-serving recruiter becomes its admin."""
+    admin, rita, _ = acme
+    seen = api.mailbox.count("boss@gmail.com")
+    changed = await api.data(CHANGE_EMAIL, {"e": "boss@gmail.com", "p": PASSWORD}, admin.token)
+    assert changed["changeEmail"] is True
+    token = token_of(await api.mailbox.wait_for("boss@gmail.com", seen))
+    moved = await api.verify("boss@gmail.com", token)
+    assert await role_of(api, moved) == (None, None)
+    assert await role_of(api, rita) == ("ADMIN", "Acme")
