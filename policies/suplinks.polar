@@ -130,6 +130,8 @@ verified_recruiter(actor: ActorFacts) if
     actor.verified and
     actor.company_role in ["ADMIN", "RECRUITER"];
 
+# Who acts as a company admin: a verified recruiter their company made ADMIN
+# (its first verified recruiter, or one an admin promoted).
 company_admin(actor: ActorFacts) if verified_recruiter(actor) and actor.company_role = "ADMIN";
 
 # Features (search, the pipeline, API clients...) and root fields are no

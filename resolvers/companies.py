@@ -100,7 +100,7 @@ async def on_mailbox_verified(
     if target is not None and target["id"] == me["company_id"]:
         return
     if me["company_id"] is not None:
-        await _leave(conn, me)
+        await _leave(conn, me, datetime.now(UTC))
     if target is None:
         await companies_db.set_membership(conn, member_id, None, None)
         return
@@ -132,13 +132,13 @@ async def _domain_company(conn: AsyncConnection, domain: str, pending: dict | No
     return found
 
 
-async def _leave(conn: AsyncConnection, me: Any) -> None:
+async def _leave(conn: AsyncConnection, me: Any, now: datetime) -> None:
     """``me`` leaves their company: what they had open for it ends, as when hiding
     (Promise: Company blocks and hiding are one-way), and a company left without
     an admin gets its longest-serving recruiter as admin (it always keeps one)."""
     company_id = me["company_id"]
     await companies_db.lock_company(conn, company_id)
-    await network_db.close_company_edges(conn, me["id"], company_id, datetime.now(UTC))
+    await network_db.close_company_edges(conn, me["id"], company_id, now)
     await companies_db.set_membership(conn, me["id"], None, None)
     if me["company_role"] == ADMIN and not await companies_db.admin_count(conn, company_id):
         remaining = await companies_db.recruiters(conn, company_id)
@@ -183,7 +183,7 @@ async def set_company_role(
 async def remove_from_company(ctx: Context, conn: AsyncConnection, profile_id: str) -> uuid.UUID:
     """An admin removes a recruiter (or a recruiter leaves): their open edges end."""
     target = await _colleague(ctx, conn, profile_id, actions.REMOVE_FROM_COMPANY, new_role=None)
-    await _leave(conn, target)
+    await _leave(conn, target, ctx.now())
     return target["id"]
 
 
