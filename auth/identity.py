@@ -46,7 +46,8 @@ class Identity:
 
     @property
     def is_recruiter(self) -> bool:
-        return self.kind == "RECRUITER" and self.company_id is not None
+        """A verified recruiter: a proven mailbox at a company's domain."""
+        return self.kind == "RECRUITER" and self.company_id is not None and self.email_verified
 
     @property
     def is_partner(self) -> bool:

@@ -44,11 +44,6 @@ async def member_by_email(conn: AsyncConnection, email: str):
     return result.mappings().first()
 
 
-async def email_taken(conn: AsyncConnection, email: str) -> bool:
-    result = await conn.execute(select(member.c.id).where(member.c.email == email))
-    return result.first() is not None
-
-
 async def alias_taken(conn: AsyncConnection, alias: str) -> bool:
     result = await conn.execute(select(member.c.id).where(member.c.alias == alias))
     return result.first() is not None

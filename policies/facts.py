@@ -54,11 +54,16 @@ class EdgeField(NamedTuple):
 
 
 class ActorFacts(NamedTuple):
-    """Who asks to act, as the policy sees them (built from ``auth.identity.Identity``)."""
+    """Who asks to act, as the policy sees them (built from ``auth.identity.Identity``).
+
+    ``verified``: the member proved their mailbox (a mailed one-time link).
+    ``company_role``: a recruiter's role in the company their proven address
+    joined them to; None outside a company.
+    """
 
     kind: str = "ANONYMOUS"  # "ANONYMOUS" | "CANDIDATE" | "RECRUITER" | "PARTNER"
     verified: bool = False
-    company_role: str | None = None  # a recruiter's role in their company: "ADMIN" | "RECRUITER"
+    company_role: str | None = None  # "ADMIN" | "RECRUITER"
     scopes: tuple[str, ...] = ()  # a partner token's OAuth scopes (sorted)
 
 

@@ -63,6 +63,11 @@ def test_serve_with_demo_data_keeps_data_across_restarts(tmp_path: Path):
         assert page.status_code == 200 and "<form method='post'" in page.text
         confirmed = httpx.post(base + "/verify", data={"token": token})
         assert confirmed.status_code == 200 and "Address confirmed" in confirmed.text
+        # `make run` says where development mail goes.
+        assert any(
+            f"Mail goes to {tmp_path / 'outbox'}" in log.read_text()
+            for log in tmp_path.glob("serve-*.log")
+        )
         page = httpx.get(base + "/graphql", headers={"accept": "text/html"})
         assert page.status_code in (200, 503)  # 503 only when the GraphiQL assets were not fetched
     with running_service(tmp_path) as base:

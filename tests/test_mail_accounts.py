@@ -249,12 +249,12 @@ async def test_two_concurrent_verifications_of_one_token_verify_once(api, db, ma
 async def test_password_reset_always_answers_true_and_mails_only_a_member(api, mailbox):
     ann = await api.sign_up("ann@mail.example")
     other = await log_in(api, "ann@mail.example")
-    seen = mailbox.count("ann@mail.example")
+    seen, strangers = mailbox.count("ann@mail.example"), mailbox.count("nobody@mail.example")
     for address in ("ann@mail.example", "nobody@mail.example", "not an address"):
         assert (await api.data(REQUEST_RESET, {"e": address})) == {"requestPasswordReset": True}
     token = await mailed_token(mailbox, "ann@mail.example", seen)
     await asyncio.sleep(0.2)
-    assert mailbox.count("nobody@mail.example") == 0
+    assert mailbox.count("nobody@mail.example") == strangers
 
     reset = (await api.data(RESET, {"t": token, "p": NEW_PASSWORD}))["resetPassword"]
     assert codes(reset) == [] and await viewer_works(api, reset["token"])
@@ -398,3 +398,35 @@ async def test_mail_requests_are_limited_per_address_and_per_client_alike_for_st
             "resendVerification": True
         }
         assert outcome(await limited(RESEND, {"e": "two@mail.example"})) == "RATE_LIMITED"
+
+
+async def test_the_reset_page_get_shows_a_form_and_only_the_post_resets(api, http, mailbox):
+    ann = await api.sign_up("ann@mail.example")
+    seen = mailbox.count("ann@mail.example")
+    await api.data(REQUEST_RESET, {"e": "ann@mail.example"})
+    token = await mailed_token(mailbox, "ann@mail.example", seen)
+    for _ in range(2):
+        page = await http.get("/reset-password", params={"token": token})
+        assert page.status_code == 200 and "name='password'" in page.text
+    assert await viewer_works(api, ann.token)
+    weak = await http.post("/reset-password", data={"token": token, "password": "short"})
+    assert weak.status_code == 400 and "at least" in weak.text
+    done = await http.post("/reset-password", data={"token": token, "password": NEW_PASSWORD})
+    assert done.status_code == 200 and "Password changed" in done.text
+    assert not await viewer_works(api, ann.token)
+    assert (await log_in(api, "ann@mail.example", NEW_PASSWORD))["token"]
+    again = await http.post("/reset-password", data={"token": token, "password": PASSWORD})
+    assert again.status_code == 400
+    assert codes(await log_in(api, "ann@mail.example")) == ["INVALID_CREDENTIALS"]
+
+
+async def test_a_refused_sign_up_mails_nothing(api, db, mailbox):
+    before, seen = await table_counts(db), mailbox.count("ann@mail.example")
+    for variables in (
+        sign_up_input("ann@mail.example", password="short"),
+        sign_up_input("ann@mail.example", kind="RECRUITER"),  # no company at this domain
+    ):
+        assert (await api.data(SIGN_UP, variables))["signUp"]["userErrors"]
+    await asyncio.sleep(0.3)
+    assert mailbox.count("ann@mail.example") == seen
+    assert await table_counts(db) == before
