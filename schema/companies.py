@@ -44,6 +44,8 @@ class CompanyMutation:
         if errors:
             return CompanyMemberPayload(user_errors=errors)
         profile = await view_profile(ctx, member_id, selected(info, "member", "profile"))
+        if profile is None:  # a colleague hidden from me (Promise: Hidden members do not exist)
+            return CompanyMemberPayload()
         return CompanyMemberPayload(member=CompanyMember(profile=profile, role=role))
 
     @strawberry.mutation(
