@@ -345,6 +345,7 @@ async def delete_account(ctx: Context, conn: AsyncConnection, password: str) -> 
     """
     me = ctx.authorize(actions.DELETE_ACCOUNT)
     await _check_password(conn, me.member_id, password, "password")
+    await companies.leave_company(conn, me.member_id, ctx.now())  # it keeps an admin
     await accounts_db.delete_member(conn, me.member_id)
     if ctx.response is not None:
         ctx.response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")

@@ -132,6 +132,13 @@ async def _domain_company(conn: AsyncConnection, domain: str, pending: dict | No
     return found
 
 
+async def leave_company(conn: AsyncConnection, member_id: uuid.UUID, now: datetime) -> None:
+    """The member leaves their company, if they have one (their account is going)."""
+    me = await companies_db.membership(conn, member_id, lock=True)
+    if me is not None and me["company_id"] is not None:
+        await _leave(conn, me, now)
+
+
 async def _leave(conn: AsyncConnection, me: Any, now: datetime) -> None:
     """``me`` leaves their company: what they had open for it ends, as when hiding
     (Promise: Company blocks and hiding are one-way), and a company left without

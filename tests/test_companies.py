@@ -422,3 +422,12 @@ async def test_an_admin_whose_proven_address_leaves_the_domain_hands_over_to_a_r
     moved = await api.verify("boss@gmail.com", token)
     assert await role_of(api, moved) == (None, None)
     assert await role_of(api, rita) == ("ADMIN", "Acme")
+
+
+async def test_a_company_whose_last_admin_deletes_their_account_keeps_an_admin(api, acme):
+    admin, rita, _ = acme
+    deleted = await api.data(
+        "mutation($p: String!) { deleteAccount(password: $p) { ok } }", {"p": PASSWORD}, admin.token
+    )
+    assert deleted["deleteAccount"]["ok"] is True
+    assert await role_of(api, rita) == ("ADMIN", "Acme")
