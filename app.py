@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import gc
 import json
 import logging
+import os
 import secrets
 import signal
 import sys
@@ -34,7 +36,10 @@ from auth.identity import identify
 from auth.oauth import token_endpoint
 from config import PROJECT_ROOT, ConfigError, Settings, load_settings
 from db.engine import Database, resolve_database_url
+from mail import Mailer, mailer_for
+from mail.mailer import outbox_folder
 from policies.authorizer import Authorizer, get_authorizer
+from resolvers.mail_pages import mail_pages
 from schema.schema import schema
 from static.fetch_assets import missing_assets
 from web.context import Context
@@ -69,7 +74,12 @@ class SuplinksGraphQL(GraphQL):
     """
 
     def __init__(
-        self, settings: Settings, db: Database, authorizer: Authorizer, limiter: RateLimiter
+        self,
+        settings: Settings,
+        db: Database,
+        authorizer: Authorizer,
+        limiter: RateLimiter,
+        mailer: Mailer,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=False)
         self.settings = settings
@@ -77,6 +87,7 @@ class SuplinksGraphQL(GraphQL):
         self.authorizer = authorizer
         self.limiter = limiter
         self.documents = TrustedDocuments(settings.trusted_documents)
+        self.mailer = mailer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """strawberry's own, plus: a ``Refusal`` answers its status and JSON body."""
@@ -106,6 +117,7 @@ class SuplinksGraphQL(GraphQL):
             settings=self.settings,
             authorizer=self.authorizer,
             limiter=self.limiter,
+            mailer=self.mailer,
             identity=identity,
             rejected_credential=credential.rejected,
             client_address=address,
@@ -188,7 +200,8 @@ def create_app(settings: Settings, db: Database, authorizer: Authorizer | None =
         return JSONResponse({"status": "database unreachable"}, status_code=503)
 
     limiter = limiter_for(settings.rate_limits, settings.redis_url)
-    graphql = SuplinksGraphQL(settings, db, authorizer or get_authorizer(), limiter)
+    mailer = mailer_for(settings.smtp_url, settings.data_dir, settings.mail_from)
+    graphql = SuplinksGraphQL(settings, db, authorizer or get_authorizer(), limiter, mailer)
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
@@ -202,6 +215,7 @@ def create_app(settings: Settings, db: Database, authorizer: Authorizer | None =
             ),
             methods=["GET", "POST"],
         ),
+        *mail_pages(settings, db, mailer),
         Mount("/static", PageFiles(directory=STATIC_DIR, check_dir=False), name="static"),
     ]
     return RequestIdMiddleware(Starlette(routes=routes))
@@ -265,12 +279,20 @@ def _serve(settings: Settings, url: str, host: str, port: int, demo: bool) -> No
     _migrate(url)
     if demo:
         asyncio.run(_seed(url))
+    if not os.environ.get("SUPLINKS_PUBLIC_URL"):  # mailed links point at this server
+        settings = dataclasses.replace(settings, public_url=f"http://{host}:{port}")
     app = create_app(settings, Database(url))
     # What exists now (modules, schema, policy) lives as long as the process: keep
     # the collector from walking it on every full collection (measured under the
     # search benchmark: 80 ms pauses, 14 ms once frozen).
     gc.freeze()
     print(f"SUPLINKS serving GraphiQL at http://{host}:{port}/graphql", flush=True)
+    if settings.smtp_url is None:
+        print(
+            f"Mail goes to {outbox_folder(settings.data_dir)} (set SUPLINKS_SMTP_URL to send it);"
+            " its links are printed here.",
+            flush=True,
+        )
     # uvicorn re-raises SIGTERM after its shutdown, which would kill the process
     # before the embedded PostgreSQL is stopped at exit: exit normally instead.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

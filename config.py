@@ -137,6 +137,13 @@ class Settings:
     template_message_limit: int = 3
     partner_token_ttl_seconds: int = 3600
     query_limits: QueryLimits = field(default_factory=QueryLimits)
+    # smtp://host:port or smtps://user:password@host:465; None: mails go to the outbox folder.
+    smtp_url: str | None = None
+    # The service's address as mailed links give it (SUPLINKS_PUBLIC_URL).
+    public_url: str = "http://127.0.0.1:8000"
+    mail_from: str = "SUPLINKS <no-reply@suplinks.example>"
+    # Lifetime of a mailed one-time token (verify, reset, change of address), in seconds.
+    mail_token_ttl_seconds: int = 24 * 3600
     # operation -> (requests allowed, per window in seconds); see parse_rate_limits.
     rate_limits: dict[str, tuple[int, int]] = field(
         default_factory=lambda: dict(DEFAULT_RATE_LIMITS)
@@ -219,6 +226,17 @@ def _secret_key(data_dir: Path, production: bool) -> str:
     return path.read_text().strip()
 
 
+def _smtp_url(production: bool) -> str | None:
+    url = os.environ.get("SUPLINKS_SMTP_URL") or None
+    if url is None and production:
+        raise ConfigError("SUPLINKS_SMTP_URL is required when SUPLINKS_ENV=production")
+    if url is not None and not url.startswith(("smtp://", "smtps://")):
+        raise ConfigError(
+            "SUPLINKS_SMTP_URL must be smtp://host:port or smtps://user:pass@host:465"
+        )
+    return url
+
+
 def load_settings() -> Settings:
     """Build the settings from the environment (see the README's table)."""
     production = os.environ.get("SUPLINKS_ENV", "development") == "production"
@@ -240,4 +258,7 @@ def load_settings() -> Settings:
         trusted_proxies=parse_networks(os.environ.get("SUPLINKS_TRUSTED_PROXIES")),
         trusted_documents=_manifest(os.environ.get("SUPLINKS_TRUSTED_DOCUMENTS")),
         anonymous_trusted_only=_flag("SUPLINKS_ANONYMOUS_TRUSTED_ONLY"),
+        smtp_url=_smtp_url(production),
+        public_url=(os.environ.get("SUPLINKS_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
+        mail_from=os.environ.get("SUPLINKS_MAIL_FROM") or "SUPLINKS <no-reply@suplinks.example>",
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from auth import security
@@ -20,6 +21,9 @@ from policies.facts import ActorFacts
 
 SESSION_COOKIE = "suplinks_session"
 
+# A session's "last used" is written at most this often: not a write per request.
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+
 
 @dataclass(frozen=True)
 class Identity:
@@ -28,7 +32,9 @@ class Identity:
     member_id: uuid.UUID | None = None
     kind: str | None = None  # "CANDIDATE" | "RECRUITER"
     company_id: uuid.UUID | None = None  # a recruiter's company, or a partner's
+    company_role: str | None = None  # a recruiter's role in their company
     alias: str | None = None
+    email_verified: bool = False  # the member proved their mailbox
     session_id: uuid.UUID | None = None
     partner_client_id: uuid.UUID | None = None  # api_client row id
     partner_label: str | None = None
@@ -40,7 +46,8 @@ class Identity:
 
     @property
     def is_recruiter(self) -> bool:
-        return self.kind == "RECRUITER" and self.company_id is not None
+        """A verified recruiter: a proven mailbox at a company's domain."""
+        return self.kind == "RECRUITER" and self.company_id is not None and self.email_verified
 
     @property
     def is_partner(self) -> bool:
@@ -54,15 +61,16 @@ class Identity:
     def actor(self) -> ActorFacts:
         """How the policy sees who is asking: plain values only, so decisions memoize.
 
-        Verified, today: a candidate by signing up, a recruiter by belonging to a
-        company (the company of their email's domain). No company roles yet.
+        ``verified``: the member proved their mailbox. ``company_role``: a
+        recruiter's role in the company their proven address joined them to (a
+        member of a company with no stored role is a RECRUITER).
         """
         if self.is_partner:
             return ActorFacts("PARTNER", scopes=tuple(sorted(self.scopes)))
         if self.member_id is None:
             return ANONYMOUS_ACTOR
-        verified = self.kind == "CANDIDATE" or self.company_id is not None
-        return ActorFacts(self.kind or "ANONYMOUS", verified=verified)
+        role = (self.company_role or "RECRUITER") if self.company_id is not None else None
+        return ActorFacts(self.kind or "ANONYMOUS", verified=self.email_verified, company_role=role)
 
 
 ANONYMOUS_ACTOR = ActorFacts()
@@ -105,9 +113,15 @@ async def identify(
         return Credential(ANONYMOUS, rejected=source)
     async with db.autocommit() as conn:
         row = await accounts_db.session_member(conn, claims.principal)
+        if row is not None and _stale(row["last_used_at"]):
+            await accounts_db.touch_session(conn, claims.principal)
     if row is None:
         return Credential(ANONYMOUS, rejected=source)
     return Credential(member_identity(row, claims.principal))
+
+
+def _stale(last_used_at: datetime | None) -> bool:
+    return last_used_at is None or datetime.now(UTC) - last_used_at > LAST_USED_GRANULARITY
 
 
 def member_identity(row: Mapping[str, Any], session_id: uuid.UUID) -> Identity:
@@ -116,7 +130,9 @@ def member_identity(row: Mapping[str, Any], session_id: uuid.UUID) -> Identity:
         member_id=row["id"],
         kind=row["kind"],
         company_id=row["company_id"],
+        company_role=row["company_role"],
         alias=row["alias"],
+        email_verified=row["email_verified_at"] is not None,
         session_id=session_id,
     )
 

@@ -266,9 +266,10 @@ async def _seed_recruiter(conn: AsyncConnection) -> Seeded:
         text(
             """
             WITH m AS (
-                INSERT INTO member (id, email, password_hash, kind, company_id, alias)
+                INSERT INTO member (id, email, password_hash, kind, company_id, alias,
+                                    email_verified_at)
                 VALUES (:id, 'recruiter@company1.example', :hash, 'RECRUITER', :company,
-                        'Seed Recruiter') RETURNING id
+                        'Seed Recruiter', now()) RETURNING id
             )
             INSERT INTO profile (member_id, full_name, current_employer_id, skills,
                 open_to_opportunities, contactable, hide_from_current_employer,

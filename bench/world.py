@@ -109,6 +109,7 @@ async def seed(db: Database, profiles: int, *, seed: int = 7) -> World:
             "kind": "RECRUITER",
             "company_id": agency,
             "alias": f"bench-recruiter-{tag}",
+            "email_verified_at": datetime.now(UTC),
         }
     ]
     recruiter_profile = {
@@ -138,6 +139,7 @@ async def seed(db: Database, profiles: int, *, seed: int = 7) -> World:
                 "kind": "CANDIDATE",
                 "company_id": None,
                 "alias": f"bench-{tag}-{i:05d}",
+                "email_verified_at": now,
             }
         )
         years = rnd.randrange(0, 30)
@@ -185,6 +187,7 @@ async def seed(db: Database, profiles: int, *, seed: int = 7) -> World:
         kind="RECRUITER",
         company_id=agency,
         alias=f"bench-recruiter-{tag}",
+        email_verified=True,
     )
     accepted = sum(c["status"] == "ACCEPTED" for c in contacts)
     return World(viewer, owner_ids, accepted, len(contacts) - accepted)

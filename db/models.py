@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     ARRAY,
+    CheckConstraint,
     Column,
     Computed,
     DateTime,
@@ -41,6 +42,11 @@ class Company(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name: str = Field(sa_column=Column(String(200), nullable=False))
     email_domain: str = Field(sa_column=Column(String(253), nullable=False, unique=True))
+    # The name as a reader sees it (``db.company_names.name_key``): two
+    # companies whose names cannot be told apart cannot both exist. Every
+    # company the service creates has one; NULL only in rows that benchmarks
+    # and test fixtures write straight into the table.
+    name_key: str | None = Field(default=None, sa_column=Column(String(200), unique=True))
     sector: str = Field(sa_column=Column(String(100), nullable=False))
     size_band: str = Field(sa_column=Column(String(20), nullable=False))
     created_at: datetime | None = Field(default=None, sa_column=_now_column())
@@ -64,11 +70,21 @@ class Member(SQLModel, table=True):
     company_id: uuid.UUID | None = Field(
         default=None, sa_column=_fk("company.id", nullable=True, ondelete="RESTRICT")
     )
+    # A recruiter's role in that company: "ADMIN" or "RECRUITER" (a member of a
+    # company without one, written straight into the table, is a RECRUITER).
+    company_role: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
     alias: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
     created_at: datetime | None = Field(default=None, sa_column=_now_column())
     deleted_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    # When the member proved their mailbox (migration 0004); until then they can
+    # only log in to be told so, verify, ask for another mail, or reset the password.
+    email_verified_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    # A recruiter's company to create once their mailbox at its domain is proven.
+    pending_company: dict | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
 
     # Search (migration 0003): the few members it never returns, probed per row.
     __table_args__ = (
@@ -77,6 +93,9 @@ class Member(SQLModel, table=True):
             "id",
             postgresql_where=text("kind <> 'CANDIDATE' OR deleted_at IS NOT NULL"),
         ),
+        # A company's recruiters and their roles (companyMembers, the last-admin check).
+        Index("ix_member_company", "company_id", "company_role"),
+        CheckConstraint("company_role IN ('ADMIN', 'RECRUITER')", name="ck_member_company_role"),
     )
 
 
@@ -206,6 +225,35 @@ class AuthSession(SQLModel, table=True):
     revoked_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    # For the member's list of their sessions (migration 0004): refreshed at most
+    # once a minute, and the client's User-Agent when it opened.
+    last_used_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    client: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+
+    __table_args__ = (Index("ix_auth_session_member", "member_id"),)
+
+
+class MailToken(SQLModel, table=True):
+    """A one-time token mailed to ``email``: only its SHA-256 is kept, so the
+    database never holds a usable token. Single use, expiring, for one purpose
+    (``verify``, ``reset``, ``change_email``) and one address."""
+
+    __tablename__ = "mail_token"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    purpose: str = Field(sa_column=Column(String(20), nullable=False))
+    member_id: uuid.UUID = Field(sa_column=_fk("member.id"))
+    email: str = Field(sa_column=Column(String(254), nullable=False))
+    created_at: datetime | None = Field(default=None, sa_column=_now_column())
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    used_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+    __table_args__ = (Index("ix_mail_token_member", "member_id"),)
 
 
 class Contact(SQLModel, table=True):

@@ -361,10 +361,7 @@ async def close_open_edges(
     """A block ends what is open between ``me`` and the other side, in one statement.
 
     The other side is one member (``other``) or every member whose current
-    employer is ``employer``. A live contact becomes ENDED (and stops being
-    shared with the company's ATS); a request the recruiter still reads as
-    pending becomes WITHDRAWN (a silently declined one keeps its
-    ``responded_at``, so its candidate still reads DECLINED).
+    employer is ``employer``.
     """
     c = contact.c
     if other is not None:
@@ -377,9 +374,26 @@ async def close_open_edges(
         and_(c.recruiter_id == me, c.candidate_id.in_(others)),
         and_(c.candidate_id == me, c.recruiter_id.in_(others)),
     )
+    await _close_open(conn, now, between)
+
+
+async def close_company_edges(
+    conn: AsyncConnection, recruiter: uuid.UUID, company_id: uuid.UUID, now: datetime
+) -> None:
+    """What a recruiter has open on behalf of ``company_id`` ends (they left it)."""
+    c = contact.c
+    await _close_open(conn, now, and_(c.recruiter_id == recruiter, c.company_id == company_id))
+
+
+async def _close_open(conn: AsyncConnection, now: datetime, which: ColumnElement[bool]) -> None:
+    """End the open edges among ``which``. A live contact becomes ENDED (and stops
+    being shared with the company's ATS); a request the recruiter still reads as
+    pending becomes WITHDRAWN (a silently declined one keeps its
+    ``responded_at``, so its candidate still reads DECLINED)."""
+    c = contact.c
     result = await conn.execute(
         update(contact)
-        .where(between, or_(c.status == "ACCEPTED", _awaiting(now)))
+        .where(which, or_(c.status == "ACCEPTED", _awaiting(now)))
         .values(
             status=case((c.status == "ACCEPTED", "ENDED"), else_="WITHDRAWN"),
             ended_at=now,

@@ -107,6 +107,16 @@ async def update_profile(conn: AsyncConnection, member_id: uuid.UUID, values: di
         )
 
 
+async def employer_and_hiding(conn: AsyncConnection, member_id: uuid.UUID) -> tuple:
+    """The member's current employer and their "hide me from my current employer" choice."""
+    result = await conn.execute(
+        select(profile.c.current_employer_id, profile.c.hide_from_current_employer).where(
+            profile.c.member_id == member_id
+        )
+    )
+    return tuple(result.one())
+
+
 async def set_audience(conn: AsyncConnection, member_id: uuid.UUID, field: str, audience: str):
     await conn.execute(
         update(profile)

@@ -1,8 +1,9 @@
 """Demo data for ``make run``: companies, candidates, recruiters and contacts.
 
-Members are created through the same functions as the API's ``signUp`` and
-``updateProfile``, so demo accounts are exactly like real ones (hashed
-passwords, random aliases, default audiences); contacts are sent and answered
+Members are created through the same functions as the API's ``signUp``,
+``verifyEmail`` and ``updateProfile``, so demo accounts are exactly like real
+ones (hashed passwords, random aliases, default audiences), with their mailbox
+already proven (recruiters join the company of their domain then); contacts are sent and answered
 through the same functions as ``sendContactRequest`` and
 ``respondToContactRequest`` (sharing with the ATS records a consent receipt).
 """
@@ -147,8 +148,9 @@ CANDIDATES = [
 async def seed_demo(db: Database, *, quiet: bool = False) -> bool:
     """Seed the demo data set if the database has no member yet; True if it did."""
     # Imported here: the demo goes through the API's own account functions.
+    from db import companies as companies_db
     from db import profiles as profiles_db
-    from resolvers import accounts
+    from db.company_names import name_key
 
     async with db.write() as conn:
         if (await conn.execute(select(func.count()).select_from(Member.__table__))).scalar():
@@ -157,21 +159,18 @@ async def seed_demo(db: Database, *, quiet: bool = False) -> bool:
             return False
         company_ids = {}
         for name, domain, sector, size in COMPANIES:
-            row = await accounts.register_company(
-                conn, name=name, email_domain=domain, sector=sector, size_band=size
+            # Each recruiter below joins their domain's company as its first admin.
+            row = await companies_db.insert_company(
+                conn, name=name, key=name_key(name), domain=domain, sector=sector, size_band=size
             )
             company_ids[domain] = row["id"]
         people = {}
         for email, name, values in RECRUITERS:
-            member_id = await accounts.sign_up(
-                conn, email=email, password=DEMO_PASSWORD, kind="RECRUITER", full_name=name
-            )
+            member_id = await _verified_member(conn, email, name, "RECRUITER")
             await profiles_db.update_profile(conn, member_id, values)
             people[email] = member_id
         for email, name, employer, values, handle in CANDIDATES:
-            member_id = await accounts.sign_up(
-                conn, email=email, password=DEMO_PASSWORD, kind="CANDIDATE", full_name=name
-            )
+            member_id = await _verified_member(conn, email, name, "CANDIDATE")
             extra = {"current_employer_id": company_ids.get(employer), "handle": handle}
             await profiles_db.update_profile(conn, member_id, {**values, **extra})
             people[email] = member_id
@@ -219,6 +218,23 @@ async def seed_demo(db: Database, *, quiet: bool = False) -> bool:
     return True
 
 
+async def _verified_member(conn, email: str, name: str, kind: str):
+    """An account as signUp creates it, its mailbox proven as verifyEmail does."""
+    from auth import security
+    from db import accounts as accounts_db
+    from resolvers import accounts
+
+    member_id = await accounts.create_member(
+        conn,
+        email=email,
+        password_hash=await security.hash_password(DEMO_PASSWORD),
+        kind=kind,
+        full_name=name,
+    )
+    await accounts.prove_mailbox(conn, await accounts_db.member_by_id(conn, member_id), email)
+    return member_id
+
+
 async def _contact(
     conn, recruiter_id, candidate_id, company_id, message, *, accept=False, share=False
 ) -> None:
@@ -246,7 +262,7 @@ async def _contact(
 
 
 def print_logins() -> None:
-    print(f"Demo logins (password for all: {DEMO_PASSWORD})")
+    print(f"Demo logins, every mailbox verified (password for all: {DEMO_PASSWORD})")
     for email, name, _ in RECRUITERS:
         print(f"  recruiter  {email:<26} {name}")
     for email, name, *_ in CANDIDATES:

@@ -66,7 +66,27 @@ READ_PIPELINE = Action(
     partner_refusal=f"This token lacks the {PIPELINE_READ} scope.",
 )
 MANAGE_API_CLIENTS = Action(
-    "manage", "api_clients", "Only a company's recruiters manage its API clients."
+    "manage", "api_clients", "Only a company's admins manage its API clients."
+)
+
+# A company's recruiters: listed, their roles changed, removed, by its admins.
+LIST_COMPANY_MEMBERS = Action(
+    "list", "company_members", "Only a company's admins list its recruiters."
+)
+SET_COMPANY_ROLE = Action(
+    "set_role",
+    "Colleague",
+    "Only a company's admins change roles, and a company always keeps one admin.",
+    "profileId",
+    True,
+)
+REMOVE_FROM_COMPANY = Action(
+    "remove",
+    "Colleague",
+    "Only a company's admins remove its recruiters (a recruiter may leave),"
+    " and a company always keeps one admin.",
+    "profileId",
+    True,
 )
 
 QUERY_ROOT = Action("query", "RootField", "A partner token may only query `pipeline`.")
@@ -86,6 +106,9 @@ ACTIONS: tuple[Action, ...] = (
     WITHDRAW_CONSENT,
     READ_PIPELINE,
     MANAGE_API_CLIENTS,
+    LIST_COMPANY_MEMBERS,
+    SET_COMPANY_ROLE,
+    REMOVE_FROM_COMPANY,
     QUERY_ROOT,
 )
 

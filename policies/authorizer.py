@@ -21,6 +21,7 @@ from oso import Oso
 from policies.actions import Action, resource_kind
 from policies.facts import (
     ActorFacts,
+    Colleague,
     ContactTarget,
     EdgeFacts,
     EdgeField,
@@ -85,6 +86,7 @@ class Authorizer:
             ActorFacts,
             EdgeFacts,
             ContactTarget,
+            Colleague,
             RootField,
         ):
             self._oso.register_class(cls)

@@ -56,14 +56,14 @@ class EdgeField(NamedTuple):
 class ActorFacts(NamedTuple):
     """Who asks to act, as the policy sees them (built from ``auth.identity.Identity``).
 
-    ``verified`` and ``company_role`` carry today's meaning until mailboxes are
-    proven and companies have admins: a member is verified by signing up, a
-    recruiter when they belong to a company; nobody has a company role yet.
+    ``verified``: the member proved their mailbox (a mailed one-time link).
+    ``company_role``: a recruiter's role in the company their proven address
+    joined them to; None outside a company.
     """
 
     kind: str = "ANONYMOUS"  # "ANONYMOUS" | "CANDIDATE" | "RECRUITER" | "PARTNER"
     verified: bool = False
-    company_role: str | None = None  # "ADMIN" | "RECRUITER" once companies have admins
+    company_role: str | None = None  # "ADMIN" | "RECRUITER"
     scopes: tuple[str, ...] = ()  # a partner token's OAuth scopes (sorted)
 
 
@@ -81,6 +81,15 @@ class ContactTarget(NamedTuple):
     visible: bool = False  # the member exists for the recruiter (the "see" decision above)
     kind: str | None = None  # "CANDIDATE" | "RECRUITER"
     contactable: bool = False  # the candidate accepts requests
+
+
+class Colleague(NamedTuple):
+    """A member whose company role an actor asks to change, or whom they ask to remove."""
+
+    same_company: bool = False  # a recruiter of the actor's own company
+    is_self: bool = False
+    last_admin: bool = False  # the company's only admin
+    new_role: str | None = None  # "ADMIN" | "RECRUITER"; None: out of the company
 
 
 class RootField(NamedTuple):

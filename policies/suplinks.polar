@@ -5,7 +5,7 @@
 #   FieldRef  a field's name, the audience its owner chose, and whether it identifies them
 #   EdgeRelation / EdgeField  the same for a contact request (a network edge)
 #   ActorFacts  who asks to act (anonymous, candidate, recruiter, partner ATS)
-#   EdgeFacts / ContactTarget / RootField  what they ask to act on, besides plain
+#   EdgeFacts / ContactTarget / Colleague / RootField  what they ask to act on, besides plain
 #             values such as "pipeline" (policies/actions.py lists every action)
 # Nothing here touches the database, so every answer can be memoized.
 
@@ -121,9 +121,23 @@ actor ActorFacts {}
 
 allow(actor: ActorFacts, action: String, resource) if has_permission(actor, action, resource);
 
-member(actor: ActorFacts) if actor.kind in ["CANDIDATE", "RECRUITER"];
+# Who acts as a member: an account whose owner proved the mailbox (the promise
+# "Trust starts with a proven mailbox"). Until then it may log in (to be told
+# so), verify, ask for another mail or reset its password: none asks this policy.
+member(actor: ActorFacts) if
+    actor.kind in ["CANDIDATE", "RECRUITER"] and
+    actor.verified;
 
-verified_recruiter(actor: ActorFacts) if actor.kind = "RECRUITER" and actor.verified;
+# Who acts as a verified recruiter: a recruiter who proved a mailbox at a
+# company's domain, which gave them a role in that company (same promise).
+verified_recruiter(actor: ActorFacts) if
+    actor.kind = "RECRUITER" and
+    actor.verified and
+    actor.company_role in ["ADMIN", "RECRUITER"];
+
+# Who acts as a company admin: a verified recruiter their company made ADMIN
+# (its first verified recruiter, or one an admin promoted).
+company_admin(actor: ActorFacts) if verified_recruiter(actor) and actor.company_role = "ADMIN";
 
 # Features (search, the pipeline, API clients...) and root fields are no
 # secret: refusing one answers FORBIDDEN, never NOT_FOUND.
@@ -196,9 +210,40 @@ allow(actor: ActorFacts, "read", "pipeline") if
     actor.kind = "PARTNER" and
     "pipeline:read" in actor.scopes;
 
-# Promise (Trust starts with a proven mailbox): a company's verified recruiters
-# manage its API clients (its admins only, once companies have admins).
-allow(actor: ActorFacts, "manage", "api_clients") if verified_recruiter(actor);
+# Promise (Trust starts with a proven mailbox): only a company's admins manage
+# its API clients...
+allow(actor: ActorFacts, "manage", "api_clients") if company_admin(actor);
+
+# Promise (Trust starts with a proven mailbox): ...and list its recruiters.
+allow(actor: ActorFacts, "list", "company_members") if company_admin(actor);
+
+# Promise (No membership oracle): for role changes and removals, a member who is
+# not a recruiter of the actor's company does not exist (as an unknown id).
+allow(_actor: ActorFacts, "see", colleague: Colleague) if colleague.same_company;
+
+# Promise (Trust starts with a proven mailbox): a company's admins change its
+# recruiters' roles...
+allow(actor: ActorFacts, "set_role", colleague: Colleague) if
+    company_admin(actor) and
+    colleague.same_company and
+    keeps_an_admin(colleague);
+
+# Promise (Trust starts with a proven mailbox): ...and remove them from the
+# company; a recruiter may leave it on their own.
+allow(actor: ActorFacts, "remove", colleague: Colleague) if
+    company_admin(actor) and
+    colleague.same_company and
+    keeps_an_admin(colleague);
+allow(actor: ActorFacts, "remove", colleague: Colleague) if
+    verified_recruiter(actor) and
+    colleague.is_self and
+    colleague.same_company and
+    keeps_an_admin(colleague);
+
+# Promise (Trust starts with a proven mailbox): a company always keeps one admin:
+# its last admin is neither demoted nor removed, and does not leave.
+keeps_an_admin(colleague: Colleague) if not colleague.last_admin;
+keeps_an_admin(colleague: Colleague) if colleague.new_role = "ADMIN";
 
 # Promise (Partners see only consented fields): a partner token reaches its
 # pipeline (and the schema itself) and no other root field...

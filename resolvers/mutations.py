@@ -23,13 +23,22 @@ async def run(
     ctx: Context,
     body: Callable[[AsyncConnection], Awaitable[T]],
 ) -> tuple[T | None, list[UserError]]:
-    """Run ``body`` in a transaction: (its result, []) or (None, the user errors)."""
+    """Run ``body`` in a transaction: (its result, []) or (None, the user errors).
+
+    Mails the body queued leave only after the commit: a rolled-back change
+    mails nothing.
+    """
     try:
         async with ctx.db.write() as conn:
             result = await body(conn)
     except UserInputError as exc:
+        ctx.queued_mail.clear()
         return None, user_errors(exc)
+    except BaseException:
+        ctx.queued_mail.clear()
+        raise
     ctx.forget_loaded()  # later reads in this request must see the change
+    ctx.send_queued_mail()
     return result, []
 
 

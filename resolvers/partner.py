@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from auth import security
 from db import accounts as accounts_db
+from db import companies as companies_db
 from db import partner as partner_db
 from policies import actions
 from policies.actions import PIPELINE_READ
@@ -100,7 +101,7 @@ async def company_by_reference(conn: AsyncConnection, reference: str):
     company_id = ids.decode(ids.COMPANY, reference)
     if company_id is not None:
         return await accounts_db.company_by_id(conn, company_id)
-    return await accounts_db.company_by_domain(conn, reference.strip().lower())
+    return await companies_db.company_by_domain(conn, reference.strip().lower())
 
 
 async def list_clients(ctx: Context, company_id: uuid.UUID) -> list:

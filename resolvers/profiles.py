@@ -9,6 +9,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db import accounts as accounts_db
+from db import network as network_db
 from db import profiles as profiles_db
 from db.facts import NO_FACTS
 from policies import actions
@@ -209,11 +210,24 @@ async def _experience_rows(
 async def update_profile(ctx: Context, conn: AsyncConnection, data: ProfileInput) -> uuid.UUID:
     me = ctx.authorize(actions.EDIT_ACCOUNT)
     values = await _profile_values(conn, me.kind or "", me.member_id, data)
+    if "current_employer_id" in values:
+        await _change_employer(ctx, conn, me.member_id, values["current_employer_id"])
     await profiles_db.update_profile(conn, me.member_id, values)
     if data.experiences is not strawberry.UNSET:
         rows = await _experience_rows(conn, me.member_id, data.experiences or [])
         await profiles_db.replace_experiences(conn, me.member_id, rows)
     return me.member_id
+
+
+async def _change_employer(
+    ctx: Context, conn: AsyncConnection, me: uuid.UUID, employer: uuid.UUID | None
+) -> None:
+    """A new employer I hide from: what is open between me and its members ends now,
+    exactly as when I switch hiding on (Promise: Company blocks and hiding are one-way)."""
+    await network_db.lock_members(conn, [me])
+    current, hiding = await profiles_db.employer_and_hiding(conn, me)
+    if hiding and employer is not None and employer != current:
+        await network_db.close_open_edges(conn, me, ctx.now(), employer=employer)
 
 
 async def set_field_audience(ctx: Context, conn: AsyncConnection, field: str, audience: str):

@@ -23,12 +23,23 @@ class CompanyInput:
     size_band: SizeBand
 
 
+@strawberry.input(description="The company a recruiter's proven mailbox will create.")
+class NewCompanyInput:
+    name: str
+    sector: str
+    size_band: SizeBand
+
+
 @strawberry.input
 class SignUpInput:
     email: str
     password: str
     kind: MemberKind
     full_name: str
+    company: NewCompanyInput | None = strawberry.field(
+        default=None,
+        description="A RECRUITER at a domain no company has yet: the company to create.",
+    )
 
 
 @strawberry.input

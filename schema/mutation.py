@@ -6,12 +6,36 @@ import strawberry
 
 from resolvers import accounts, profiles
 from resolvers.mutations import checked, run
-from schema.inputs import CompanyInput, ProfileInput, SignUpInput
-from schema.payloads import AuthPayload, CompanyPayload, DeletePayload, ProfilePayload
-from schema.types import Audience
+from schema.inputs import ProfileInput, SignUpInput
+from schema.payloads import AuthPayload, DeletePayload, ProfilePayload
+from schema.types import Audience, UserError
 from schema.viewer import Viewer
-from views.profiles import employer, view_profile
+from views import ids
+from views.profiles import view_profile
 from views.selection import selected
+from web.errors import ApiError
+
+EMAIL_NOT_VERIFIED = UserError(
+    field="email",
+    message="Prove your mailbox first: we mailed you a new link.",
+    code="EMAIL_NOT_VERIFIED",
+)
+
+
+def _auth_payload(outcome) -> AuthPayload:
+    result, errors = outcome
+    if errors:
+        return AuthPayload(user_errors=errors)
+    member_id, token = result
+    return AuthPayload(token=token, viewer=Viewer(member_id=member_id))
+
+
+def _true_or_raise(outcome) -> bool:
+    """A Boolean mutation has no userErrors: its bad input is a BAD_USER_INPUT error."""
+    _, errors = outcome
+    if errors:
+        raise ApiError("BAD_USER_INPUT", errors[0].message, field=errors[0].field)
+    return True
 
 
 async def _profile_payload(info: strawberry.Info, outcome) -> ProfilePayload:
@@ -24,64 +48,114 @@ async def _profile_payload(info: strawberry.Info, outcome) -> ProfilePayload:
 
 @strawberry.type
 class AccountMutation:
-    @strawberry.mutation(description="By email domain; an existing domain returns that company.")
-    async def register_company(self, info: strawberry.Info, input: CompanyInput) -> CompanyPayload:
-        async def body(conn):
-            return await accounts.register_company(
-                conn,
-                name=input.name,
-                email_domain=input.email_domain,
-                sector=input.sector,
-                size_band=input.size_band.value,
-            )
-
-        row, errors = await run(info.context, body)
-        if errors:
-            return CompanyPayload(user_errors=errors)
-        company = employer(row["id"], row["name"], row["sector"], row["size_band"])
-        return CompanyPayload(company=company)
-
-    @strawberry.mutation(description="A recruiter's company is the one of their email's domain.")
+    @strawberry.mutation(
+        description="Answers the same for a new and a taken address (token null); the mail "
+        "says which. The account acts once verifyEmail proves its mailbox."
+    )
     async def sign_up(self, info: strawberry.Info, input: SignUpInput) -> AuthPayload:
         ctx = info.context
         await ctx.rate_limit_email("signup", input.email)
 
         async def body(conn):
-            member_id = await accounts.sign_up(
+            await accounts.sign_up(
+                ctx,
                 conn,
                 email=input.email,
                 password=input.password,
                 kind=input.kind.value,
                 full_name=input.full_name,
+                company=input.company,
             )
-            return member_id, await accounts.open_session(ctx, conn, member_id)
 
-        outcome, errors = await run(ctx, body)
-        if errors:
-            return AuthPayload(user_errors=errors)
-        member_id, token = outcome
-        return AuthPayload(token=token, viewer=Viewer(member_id=member_id))
+        _, errors = await run(ctx, body)
+        return AuthPayload(user_errors=errors)
 
     @strawberry.mutation(description="Sets the session cookie too, for GraphiQL.")
     async def log_in(self, info: strawberry.Info, email: str, password: str) -> AuthPayload:
         ctx = info.context
 
         await ctx.rate_limit_email("login", email)
-
-        member_id, errors = await checked(
+        member, errors = await checked(
             accounts.authenticate(ctx.db, email=email, password=password)
         )
         if errors:
             return AuthPayload(user_errors=errors)
-
-        async def body(conn):
-            return member_id, await accounts.open_session(ctx, conn, member_id)
-
-        outcome, errors = await run(ctx, body)
+        outcome, errors = await run(ctx, lambda conn: accounts.log_in(ctx, conn, member))
         if errors:
             return AuthPayload(user_errors=errors)
-        member_id, token = outcome
-        return AuthPayload(token=token, viewer=Viewer(member_id=member_id))
+        if outcome.token is None:
+            return AuthPayload(user_errors=[EMAIL_NOT_VERIFIED])
+        return AuthPayload(token=outcome.token, viewer=Viewer(member_id=outcome.member_id))
+
+    @strawberry.mutation(description="The mailed token: proves the mailbox, opens a session.")
+    async def verify_email(self, info: strawberry.Info, token: str) -> AuthPayload:
+        ctx = info.context
+
+        async def body(conn):
+            member_id = await accounts.verify_email(ctx, conn, token)
+            return member_id, await accounts.open_session(ctx, conn, member_id)
+
+        return _auth_payload(await run(ctx, body))
+
+    @strawberry.mutation(description="Always true; mails a new link to an unverified account.")
+    async def resend_verification(self, info: strawberry.Info, email: str) -> bool:
+        ctx = info.context
+        await accounts.spend_mail_budget(ctx, email)
+        await run(ctx, lambda conn: accounts.resend_verification(ctx, conn, email))
+        return True
+
+    @strawberry.mutation(description="Always true; mails a reset link only to a member.")
+    async def request_password_reset(self, info: strawberry.Info, email: str) -> bool:
+        ctx = info.context
+        await accounts.spend_mail_budget(ctx, email)
+        await run(ctx, lambda conn: accounts.request_password_reset(ctx, conn, email))
+        return True
+
+    @strawberry.mutation(description="The mailed token; ends every other session.")
+    async def reset_password(
+        self, info: strawberry.Info, token: str, new_password: str
+    ) -> AuthPayload:
+        ctx = info.context
+
+        async def body(conn):
+            member_id = await accounts.reset_password(ctx, conn, token, new_password)
+            return member_id, await accounts.open_session(ctx, conn, member_id)
+
+        return _auth_payload(await run(ctx, body))
+
+    @strawberry.mutation(description="Effective once the new mailbox is verified (mailed link).")
+    async def change_email(self, info: strawberry.Info, new_email: str, password: str) -> bool:
+        ctx = info.context
+        await accounts.spend_mail_budget(ctx, new_email)
+        return _true_or_raise(
+            await run(ctx, lambda conn: accounts.change_email(ctx, conn, new_email, password))
+        )
+
+    @strawberry.mutation(description="Ends one of my sessions (this one too).")
+    async def end_session(self, info: strawberry.Info, id: strawberry.ID) -> DeletePayload:
+        ctx = info.context
+        session_id = ids.decode(ids.SESSION, id)
+        ok, errors = await run(ctx, lambda conn: accounts.end_session(ctx, conn, session_id))
+        return DeletePayload(ok=bool(ok), user_errors=errors)
+
+    @strawberry.mutation(description="Ends every session of mine but this one.")
+    async def end_all_other_sessions(self, info: strawberry.Info) -> DeletePayload:
+        ctx = info.context
+        ok, errors = await run(ctx, lambda conn: accounts.end_all_other_sessions(ctx, conn))
+        return DeletePayload(ok=bool(ok), user_errors=errors)
+
+    @strawberry.mutation(
+        description="The old password required. Every session ends; the payload's token "
+        "is a new one."
+    )
+    async def change_password(
+        self, info: strawberry.Info, old_password: str, new_password: str
+    ) -> AuthPayload:
+        ctx = info.context
+        outcome = await run(
+            ctx, lambda conn: accounts.change_password(ctx, conn, old_password, new_password)
+        )
+        return _auth_payload(outcome)
 
     @strawberry.mutation(description="Revokes this session server-side and clears the cookie.")
     async def log_out(self, info: strawberry.Info) -> bool:

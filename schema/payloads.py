@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.types import ContactRequest, Employer, Profile, UserError
+from schema.types import CompanyMember, ContactRequest, Employer, Profile, UserError
 from schema.viewer import Viewer
 
 
@@ -49,4 +49,10 @@ class DeletePayload:
 class ApiClientPayload:
     client_id: str | None = None
     client_secret: str | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CompanyMemberPayload:
+    member: CompanyMember | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)

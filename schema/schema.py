@@ -10,6 +10,7 @@ import strawberry
 from strawberry.tools import merge_types
 
 import fastpaths
+from schema.companies import CompanyMutation, CompanyQuery
 from schema.mutation import AccountMutation
 from schema.network import NetworkMutation
 from schema.partner import PartnerMutation, PartnerQuery
@@ -19,8 +20,10 @@ from schema.types import Profile
 from web.extensions import AccessLogWriter, CredentialGate, ErrorMasking
 from web.query_limits import LimitedParsing, LimitedValidation
 
-Query = merge_types("Query", (ProfileQuery, SearchQuery, PartnerQuery))
-Mutation = merge_types("Mutation", (AccountMutation, NetworkMutation, PartnerMutation))
+Query = merge_types("Query", (ProfileQuery, SearchQuery, PartnerQuery, CompanyQuery))
+Mutation = merge_types(
+    "Mutation", (AccountMutation, CompanyMutation, NetworkMutation, PartnerMutation)
+)
 
 
 class SuplinksSchema(strawberry.Schema):

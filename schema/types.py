@@ -89,6 +89,12 @@ class SizeBand(Enum):
     S5001_PLUS = "S5001_PLUS"
 
 
+@strawberry.enum(description="ADMIN manages the company's API clients and recruiters.")
+class CompanyRole(Enum):
+    ADMIN = "ADMIN"
+    RECRUITER = "RECRUITER"
+
+
 @strawberry.interface
 class Node:
     id: strawberry.ID
@@ -220,7 +226,24 @@ class AccessEventConnection:
 
 
 @strawberry.type
+class Session:
+    """One of my logged-in sessions."""
+
+    id: strawberry.ID
+    created_at: str
+    last_used_at: str | None
+    client: str | None  # the User-Agent that opened it
+    current: bool  # the session of this request
+
+
+@strawberry.type
 class UserError:
     field: str | None
     message: str
     code: str
+
+
+@strawberry.type(description="A recruiter of my company, as I may see them, and their role.")
+class CompanyMember:
+    profile: Profile
+    role: CompanyRole

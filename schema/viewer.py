@@ -6,18 +6,21 @@ import uuid
 
 import strawberry
 
-from resolvers import access_log, consent, network
+from resolvers import access_log, accounts, companies, consent, network
 from resolvers import viewer as r
 from schema.types import (
     AccessEventConnection,
     Audience,
+    CompanyRole,
     ConsentReceipt,
     ContactRequestConnection,
     ContactStatus,
     Employer,
     FieldAudience,
     Profile,
+    Session,
 )
+from views import ids
 
 
 @strawberry.type(description="The logged-in member. Everything here is about you.")
@@ -77,3 +80,26 @@ class Viewer:
     )
     async def consent_receipts(self, info: strawberry.Info) -> list[ConsentReceipt]:
         return await consent.receipts(info.context, self.member_id)
+
+    @strawberry.field(description="My role in my company; null for candidates.")
+    async def company_role(self, info: strawberry.Info) -> CompanyRole | None:
+        return await companies.company_role(info.context, self.member_id)
+
+    @strawberry.field(description="Whether I proved my mailbox (always, once logged in).")
+    def email_verified(self, info: strawberry.Info) -> bool:
+        identity = info.context.identity
+        return identity.member_id == self.member_id and identity.email_verified
+
+    @strawberry.field(description="My live sessions, newest first; end them with endSession.")
+    async def sessions(self, info: strawberry.Info) -> list[Session]:
+        ctx = info.context
+        return [
+            Session(
+                id=strawberry.ID(ids.encode(ids.SESSION, row["id"])),
+                created_at=row["created_at"].isoformat(),
+                last_used_at=row["last_used_at"].isoformat() if row["last_used_at"] else None,
+                client=row["client"],
+                current=row["id"] == ctx.identity.session_id,
+            )
+            for row in await accounts.sessions(ctx)
+        ]

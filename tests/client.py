@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from tests.mailbox import Mailbox, token_of
+
 PASSWORD = "correct horse battery staple"
 
 
@@ -19,10 +21,13 @@ class Member:
 
 
 class Api:
-    """Talks to the service over HTTP exactly like a client does."""
+    """Talks to the service over HTTP exactly like a client does, and reads its mail
+    from the test SMTP server like a member does."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, mailbox: Mailbox) -> None:
         self.http = http
+        self.mailbox = mailbox
+        self.admins: dict[str, Member] = {}  # each company's first admin, by domain
 
     async def raw(
         self, query: str, variables: dict | None = None, token: str | None = None, **kw
@@ -53,35 +58,69 @@ class Api:
     async def company(
         self, domain: str, name: str | None = None, sector: str = "Software", size: str = "S51_200"
     ) -> str:
+        """A company as one comes to exist: its first recruiter (``admin@<domain>``,
+        kept in ``self.admins[domain]``) signs up with its details and proves the
+        mailbox, which makes them its ADMIN. Returns the company's id."""
+        company = {"name": name or domain.split(".")[0].title(), "sector": sector, "sizeBand": size}
+        admin = await self.sign_up(f"admin@{domain}", "RECRUITER", "Company Admin", company)
         data = await self.data(
-            """mutation($input: CompanyInput!) {
-                 registerCompany(input: $input) { company { id } userErrors { code message } }
+            "{ viewer { companyRole profile { currentEmployer { id } } } }", token=admin.token
+        )
+        assert data["viewer"]["companyRole"] == "ADMIN", data
+        self.admins[domain] = admin
+        return data["viewer"]["profile"]["currentEmployer"]["id"]
+
+    async def make_admin(self, recruiter: Member) -> Member:
+        """The admin of the recruiter's company makes them an admin too; returns them."""
+        admin = self.admins[recruiter.email.rsplit("@", 1)[1]]
+        data = await self.data(
+            """mutation($p: ID!) {
+                 setCompanyRole(profileId: $p, role: ADMIN) { userErrors { code message } }
+               }""",
+            {"p": recruiter.id},
+            admin.token,
+        )
+        assert data["setCompanyRole"]["userErrors"] == [], data
+        return recruiter
+
+    async def sign_up(
+        self,
+        email: str,
+        kind: str = "CANDIDATE",
+        name: str = "Test Person",
+        company: dict | None = None,
+    ) -> Member:
+        """Sign up, then prove the mailbox with the link the mail brought."""
+        seen = self.mailbox.count(email)
+        data = await self.data(
+            """mutation($input: SignUpInput!) {
+                 signUp(input: $input) { token userErrors { code message field } }
                }""",
             {
                 "input": {
-                    "name": name or domain.split(".")[0].title(),
-                    "emailDomain": domain,
-                    "sector": sector,
-                    "sizeBand": size,
+                    "email": email,
+                    "password": PASSWORD,
+                    "kind": kind,
+                    "fullName": name,
+                    "company": company,
                 }
             },
         )
-        assert not data["registerCompany"]["userErrors"], data
-        return data["registerCompany"]["company"]["id"]
+        assert data["signUp"] == {"token": None, "userErrors": []}, data
+        return await self.verify(email, token_of(await self.mailbox.wait_for(email, seen)))
 
-    async def sign_up(
-        self, email: str, kind: str = "CANDIDATE", name: str = "Test Person"
-    ) -> Member:
+    async def verify(self, email: str, token: str) -> Member:
+        """``verifyEmail`` with a mailed token: the member, logged in."""
         data = await self.data(
-            """mutation($input: SignUpInput!) {
-                 signUp(input: $input) {
+            """mutation($t: String!) {
+                 verifyEmail(token: $t) {
                    token userErrors { code message field }
                    viewer { profile { id alias } }
                  }
                }""",
-            {"input": {"email": email, "password": PASSWORD, "kind": kind, "fullName": name}},
+            {"t": token},
         )
-        payload = data["signUp"]
+        payload = data["verifyEmail"]
         assert not payload["userErrors"], payload["userErrors"]
         profile = payload["viewer"]["profile"]
         return Member(id=profile["id"], token=payload["token"], email=email, alias=profile["alias"])

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -33,6 +33,8 @@ from db.models import metadata
 from db.sqlguard import identifier
 from policies.authorizer import get_authorizer
 from tests.client import Api
+from tests.mailbox import Mailbox, SmtpServer
+from tests.service import free_port
 
 # One database per test process, so that parallel runs on one server never collide.
 TEST_DATABASE = f"suplinks_test_{os.getpid()}"
@@ -95,7 +97,21 @@ UNLIMITED_IN_TESTS = ("anonymous", "signup", "signup_ip", "login_ip", "mail_ip",
 
 
 @pytest.fixture(scope="session")
-def settings(data_dir: Path, database_url: str) -> Settings:
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server for the whole run: the service mails through it."""
+    server = SmtpServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: SmtpServer) -> Mailbox:
+    return smtp_server.mailbox
+
+
+@pytest.fixture(scope="session")
+def settings(data_dir: Path, database_url: str, smtp_server: SmtpServer) -> Settings:
     limits = {**DEFAULT_RATE_LIMITS, **{name: (1_000_000, 60) for name in UNLIMITED_IN_TESTS}}
     return Settings(
         database_url=database_url,
@@ -103,6 +119,7 @@ def settings(data_dir: Path, database_url: str) -> Settings:
         secret_key="test-secret-key-that-is-long-enough-0123456789",
         production=False,
         rate_limits=limits,
+        smtp_url=smtp_server.url,
     )
 
 
@@ -140,5 +157,5 @@ async def http(app) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def api(http: httpx.AsyncClient) -> Api:
-    return Api(http)
+def api(http: httpx.AsyncClient, mailbox: Mailbox) -> Api:
+    return Api(http, mailbox)

@@ -1,4 +1,4 @@
-"""Companies, sign-up, log-in, sessions, and every bad input leaving nothing behind."""
+"""Sign-up, log-in, sessions, and every bad input leaving nothing behind."""
 
 from __future__ import annotations
 
@@ -17,10 +17,6 @@ LOG_IN = """
 mutation($email: String!, $password: String!) {
   logIn(email: $email, password: $password) { token userErrors { code message field } }
 }"""
-REGISTER = """
-mutation($input: CompanyInput!) {
-  registerCompany(input: $input) { company { id name sector sizeBand } userErrors { code message field } }
-}"""
 VIEWER = "{ viewer { profile { alias fullName email kind currentEmployer { name } } } }"
 
 
@@ -34,21 +30,8 @@ async def with_cookie(http, cookie: str):
         http.cookies.clear()
 
 
-def company_input(domain="acme.example", name="Acme", sector="Software", size="S51_200"):
-    return {"input": {"name": name, "emailDomain": domain, "sector": sector, "sizeBand": size}}
-
-
 def sign_up_input(email, kind="CANDIDATE", name="Ann Example", password=PASSWORD):
     return {"input": {"email": email, "password": password, "kind": kind, "fullName": name}}
-
-
-async def test_register_company_is_idempotent_by_domain(api):
-    first = await api.data(REGISTER, company_input())
-    again = await api.data(REGISTER, company_input(domain="ACME.example", name="Other name"))
-    assert first["registerCompany"]["company"]["id"] == again["registerCompany"]["company"]["id"]
-    assert again["registerCompany"]["company"]["name"] == "Acme"
-    listed = await api.data('{ companies(search: "acm") { id name } }')
-    assert [c["name"] for c in listed["companies"]] == ["Acme"]
 
 
 async def test_recruiter_company_comes_from_email_domain(api):
@@ -79,34 +62,28 @@ async def test_alias_is_unique_and_not_derived_from_name_or_email(api):
         assert "jeanne" not in alias.lower() and "dupont" not in alias.lower()
 
 
-BAD_COMPANIES = [
-    ("malformed domain", company_input(domain="not a domain"), "INVALID_DOMAIN"),
-    ("10 kB name", company_input(name="x" * 10_000), "TOO_LONG"),
-    ("empty sector", company_input(sector="  "), "REQUIRED"),
-]
-
-
-@pytest.mark.parametrize(
-    ("case", "variables", "code"), BAD_COMPANIES, ids=[c[0] for c in BAD_COMPANIES]
-)
-async def test_bad_company_input_is_typed_and_writes_nothing(api, db, case, variables, code):
-    before = await table_counts(db)
-    data = await api.data(REGISTER, variables)
-    assert data["registerCompany"]["company"] is None
-    assert [e["code"] for e in data["registerCompany"]["userErrors"]] == [code]
-    assert await table_counts(db) == before
+def company_sign_up(name="Nowhere", sector="Software"):
+    """A recruiter at an unregistered domain, naming the company to create."""
+    variables = sign_up_input("rita@nowhere.example", kind="RECRUITER")
+    variables["input"]["company"] = {"name": name, "sector": sector, "sizeBand": "S51_200"}
+    return variables
 
 
 BAD_SIGN_UPS = [
-    ("duplicate email", sign_up_input("TAKEN@mail.example"), "EMAIL_TAKEN"),
     ("malformed email", sign_up_input("not-an-email"), "INVALID_EMAIL"),
     ("10 kB name", sign_up_input("big@mail.example", name="x" * 10_000), "TOO_LONG"),
     ("weak password", sign_up_input("weak@mail.example", password="short"), "WEAK_PASSWORD"),
     (
-        "recruiter on an unregistered domain",
+        "recruiter on an unregistered domain, naming no company",
         sign_up_input("rita@nowhere.example", kind="RECRUITER"),
-        "UNKNOWN_COMPANY_DOMAIN",
+        "BAD_USER_INPUT",
     ),
+    (
+        "10 kB company name",
+        company_sign_up(name="x" * 10_000),
+        "TOO_LONG",
+    ),
+    ("empty company sector", company_sign_up(sector="  "), "REQUIRED"),
 ]
 
 

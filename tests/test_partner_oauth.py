@@ -19,7 +19,7 @@ mutation($name: String!, $scopes: [String!]!) {
 @pytest.fixture
 async def client_creds(api):
     await api.company("acme.example", "Acme")
-    rita = await api.sign_up("rita@acme.example", "RECRUITER")
+    rita = await api.make_admin(await api.sign_up("rita@acme.example", "RECRUITER"))
     data = await api.data(CREATE, {"name": "Acme ATS", "scopes": ["pipeline:read"]}, rita.token)
     payload = data["createApiClient"]
     assert payload["userErrors"] == []
@@ -64,12 +64,12 @@ async def test_standard_errors(http, client_creds):
     assert (scope.status_code, scope.json()["error"]) == (400, "invalid_scope")
 
 
-async def test_only_recruiters_manage_clients_and_bad_scopes_are_typed(api, db):
+async def test_only_admins_manage_clients_and_bad_scopes_are_typed(api, db):
     ann = await api.sign_up("ann@mail.example")
     body = await api(CREATE, {"name": "x", "scopes": ["pipeline:read"]}, ann.token)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     await api.company("acme.example")
-    rita = await api.sign_up("rita@acme.example", "RECRUITER")
+    rita = await api.make_admin(await api.sign_up("rita@acme.example", "RECRUITER"))
     before = await table_counts(db)
     data = await api.data(CREATE, {"name": "x", "scopes": ["everything"]}, rita.token)
     assert data["createApiClient"]["userErrors"] == [{"code": "INVALID_SCOPE", "field": "scopes"}]
@@ -105,7 +105,7 @@ async def test_rotation_replaces_the_secret(api, http, client_creds):
 async def test_other_companies_cannot_touch_a_client(api, client_creds):
     _, client_id, _ = client_creds
     await api.company("other.example")
-    eve = await api.sign_up("eve@other.example", "RECRUITER")
+    eve = api.admins["other.example"]  # an admin, but of another company
     data = await api.data(
         "mutation($c: String!) { revokeApiClient(clientId: $c) { clientId userErrors { code } } }",
         {"c": client_id},

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from policies.actions import ACTIONS, PIPELINE_READ, Action
 from policies.actions import RESPOND as RESPOND_ACTION
 from policies.authorizer import POLICY_PATH, Authorizer, Denied, get_authorizer
-from policies.facts import ActorFacts, ContactTarget, EdgeFacts, RootField
+from policies.facts import ActorFacts, Colleague, ContactTarget, EdgeFacts, RootField
 from tests.network_support import (
     END,
     RESPOND,
@@ -40,6 +40,7 @@ from tests.search_world import SEARCH
 
 ROOT = Path(__file__).resolve().parent.parent
 MEMBER_KINDS = ("CANDIDATE", "RECRUITER")
+ROLES = ("ADMIN", "RECRUITER")
 INTROSPECTION = ("__schema", "__type", "__typename")
 
 # --- the design's answer -----------------------------------------------------------
@@ -47,19 +48,34 @@ INTROSPECTION = ("__schema", "__type", "__typename")
 
 def _design_allows(actor: ActorFacts, action: Action, resource) -> tuple[bool, bool]:
     """(may the actor do it, does the resource exist for them), from the design's words."""
-    member = actor.kind in MEMBER_KINDS  # section 3: a member is a candidate or a recruiter
+    # Section 3: a member is a candidate or a recruiter; "Trust starts with a proven mailbox": "unverified
+    # accounts can do nothing".
+    member = actor.kind in MEMBER_KINDS and actor.verified
     # Section 3: "Verified recruiter: a member who proved a mailbox on a company's
-    # verified domain"; today, a recruiter with a company.
-    verified_recruiter = actor.kind == "RECRUITER" and actor.verified
+    # verified domain": a recruiter with a proven mailbox and a role in a company.
+    verified_recruiter = member and actor.kind == "RECRUITER" and actor.company_role is not None
     partner = actor.kind == "PARTNER"
     if resource == "account":
         return member, True  # "The member's own data": the member's own data, for the member
     if resource == "network":
         return member, True  # section 3: the closed persona is for logged-in members
-    if resource in ("candidates", "contact_requests", "api_clients"):
+    # Section 3, "Company roles": ADMIN manages the company's API clients and
+    # recruiters ("Trust starts with a proven mailbox": only a company's admins).
+    admin = verified_recruiter and actor.company_role == "ADMIN"
+    if resource in ("candidates", "contact_requests"):
         # Search is for verified recruiters (README); "Only recruiters start a contact": only recruiters
-        # initiate contact; "Trust starts with a proven mailbox": the company's own manage its API clients.
+        # initiate contact.
         return verified_recruiter, True
+    if resource in ("api_clients", "company_members"):
+        return admin, True
+    if isinstance(resource, Colleague):
+        # "Trust starts with a proven mailbox": admins manage the company's recruiters (a recruiter may leave
+        # on their own); section 3: "A company always keeps one admin";
+        # "No membership oracle": a member outside one's company is unknown to these actions.
+        exists = resource.same_company
+        keeps_admin = not resource.last_admin or resource.new_role == "ADMIN"
+        may = admin or (action.name == "remove" and verified_recruiter and resource.is_self)
+        return exists and keeps_admin and may, exists
     if resource == "pipeline":
         # "Partners see only consented fields": the company side reads its consented pipeline: its recruiters,
         # and its ATS with a token scoped for it (docs/ats.md).
@@ -117,6 +133,12 @@ RESOURCES: dict[str, list] = {
         )
     ],
     "RootField": [RootField(name) for name in ROOT_NAMES],
+    "Colleague": [
+        Colleague(same, is_self, last_admin, new_role)
+        for same, is_self, last_admin, new_role in itertools.product(
+            (False, True), (False, True), (False, True), (None, "ADMIN", "RECRUITER")
+        )
+    ],
 }
 
 
@@ -127,7 +149,12 @@ def resources_for(action: Action) -> list:
 # The actors whose facts matter to today's policy; hypothesis draws the rest.
 ACTORS = [
     ActorFacts(),
-    *(ActorFacts(kind, verified) for kind in MEMBER_KINDS for verified in (False, True)),
+    *(
+        ActorFacts(kind, verified, role)
+        for kind in MEMBER_KINDS
+        for verified in (False, True)
+        for role in (None, *ROLES)
+    ),
     ActorFacts("PARTNER", scopes=()),
     ActorFacts("PARTNER", scopes=(PIPELINE_READ,)),
 ]
@@ -228,7 +255,7 @@ def action_rules(policy: str) -> list[str]:
 
 def test_each_action_rule_removed_alone_is_caught(tmp_path: Path):
     """How this was checked: every rule under a promise in the "Doing" part is
-    found (18 today, listed by ``action_rules``; the count below fails if one is
+    found (25 today, listed by ``action_rules``; the count below fails if one is
     added without the parser seeing it), removed on its own into a temporary
     policy file, loaded into a fresh Authorizer (a new policy hash, so a fresh
     memo), and the exhaustive comparison with ``design_says_action`` must then
@@ -236,7 +263,7 @@ def test_each_action_rule_removed_alone_is_caught(tmp_path: Path):
     dead, or the oracle blind to it."""
     policy = POLICY_PATH.read_text()
     rules = action_rules(policy)
-    assert len(rules) == 18, rules
+    assert len(rules) == 25, rules
     for rule in rules:
         assert policy.count(rule) == 1, rule
         path = tmp_path / "without.polar"
@@ -322,7 +349,7 @@ def _user_errors(payload: dict) -> list[tuple[str, str, str | None]]:
 @pytest.fixture
 async def world(api):
     await api.company("acme.example", "Acme")
-    rita = await api.sign_up("rita@acme.example", "RECRUITER", "Rita")
+    rita = await api.make_admin(await api.sign_up("rita@acme.example", "RECRUITER", "Rita"))
     sam = await api.sign_up("sam@acme.example", "RECRUITER", "Sam")
     cara = await api.sign_up("cara@mail.example", "CANDIDATE", "Cara")
     dan = await api.sign_up("dan@mail.example", "CANDIDATE", "Dan")
@@ -348,7 +375,7 @@ async def test_a_candidate_may_not_search_send_or_read_the_pipeline(api, world):
         "Only the company's recruiters and its ATS read its pipeline.",
     )
     created = await api(CREATE_CLIENT, {"name": "x", "scopes": [PIPELINE_READ]}, cara)
-    assert _error(created) == ("FORBIDDEN", "Only a company's recruiters manage its API clients.")
+    assert _error(created) == ("FORBIDDEN", "Only a company's admins manage its API clients.")
 
 
 async def test_each_side_may_do_only_its_own_edge_actions(api, world):

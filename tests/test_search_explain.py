@@ -104,7 +104,10 @@ async def _indexes_used(db, access, viewer, raw: CandidateFilter) -> tuple[set[s
 async def test_common_filters_use_their_indexes_at_100k(db):
     seeded, employer = await _seed(db)
     identity = Identity(
-        member_id=seeded.recruiter_id, kind="RECRUITER", company_id=seeded.company_id
+        member_id=seeded.recruiter_id,
+        kind="RECRUITER",
+        company_id=seeded.company_id,
+        email_verified=True,
     )
     access = access_for(get_authorizer(), identity)
     problems = []

@@ -68,7 +68,9 @@ def _row(kind: str, audiences: dict[str, str]) -> dict:
 def test_profiles_sharing_plans_equal_profiles_built_alone() -> None:
     """A page shares field plans between profiles; each must get what it alone would."""
     authorizer = get_authorizer()
-    viewer = Identity(member_id=uuid.uuid4(), kind="RECRUITER", company_id=uuid.uuid4())
+    viewer = Identity(
+        member_id=uuid.uuid4(), kind="RECRUITER", company_id=uuid.uuid4(), email_verified=True
+    )
     ctx = Context(db=None, settings=None, authorizer=authorizer, identity=viewer)
     alone = Context(db=None, settings=None, authorizer=authorizer, identity=viewer)
     tree = {name: {} for name in PROFILE_FIELDS if name != "experiences"}

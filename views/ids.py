@@ -15,6 +15,7 @@ PROFILE = "pf"
 CONTACT_REQUEST = "cr"
 COMPANY = "co"
 CONSENT_RECEIPT = "rc"
+SESSION = "se"
 
 
 def encode(kind: str, value: uuid.UUID) -> str:

@@ -15,6 +15,7 @@ from config import Settings
 from db import facts as facts_db
 from db import profiles as profiles_db
 from db.engine import Database
+from mail import Mail, Mailer
 from policies.actions import Action
 from policies.authorizer import Authorizer, Denied
 from web.errors import refusal
@@ -51,6 +52,9 @@ class Context:
     # "bearer" or "cookie" when the request presented a dead credential (see CredentialGate).
     rejected_credential: str | None = None
     access_log: AccessLog = field(default_factory=AccessLog)
+    mailer: Mailer | None = None
+    # Mails a mutation queued: they leave only once its transaction commits.
+    queued_mail: list[Mail] = field(default_factory=list)
     _loaders: dict[str, DataLoader] = field(default_factory=dict)
 
     def authorize(self, action: Action, resource: object = None) -> Identity:
@@ -102,6 +106,28 @@ class Context:
         """Call before sending a password-reset or verification mail to ``email``."""
         await self.rate_limit("mail_ip", self.client_address)
         await self.rate_limit("mail_address", email.strip().lower())
+
+    async def within_budget(self, operation: str, subject: object) -> bool:
+        """Spend one call of ``operation``'s budget; False when spent (no error)."""
+        if self.limiter is None:
+            return True
+        return await self.limiter.retry_after(operation, str(subject)) is None
+
+    def user_agent(self) -> str | None:
+        if self.request is None:
+            return None
+        agent = self.request.headers.get("user-agent")
+        return agent[:200] if agent else None
+
+    def queue_mail(self, mail: Mail) -> None:
+        self.queued_mail.append(mail)
+
+    def send_queued_mail(self) -> None:
+        """After a commit: the queued mails go, in the background."""
+        mails, self.queued_mail = self.queued_mail, []
+        if self.mailer is not None:
+            for mail in mails:
+                self.mailer.send_later(mail)
 
     def now(self) -> datetime:
         """The current time, from the settings' clock (tests move it to test expiry)."""

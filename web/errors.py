@@ -116,3 +116,8 @@ def refusal(denied: Denied, *, partner: bool, rejected: bool) -> Exception:
     if action.in_payload:
         return problem(FORBIDDEN, message, action.field)
     return forbidden(message)
+
+
+def retired(message: str) -> ApiError:
+    """A retired operation: nobody may use it any more (no policy question)."""
+    return ApiError(FORBIDDEN, message)
