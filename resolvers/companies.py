@@ -69,9 +69,12 @@ async def check_sign_up(
             "No company uses this email domain yet: give its name, sector and size band.",
             "company",
         )
-    name = _company_name(company.name)
-    if await companies_db.name_key_taken(conn, name_key(name)):
+    # A look-alike of a taken name is that name (NAME_TAKEN); any other name
+    # with invisible or control characters is refused as such.
+    seen = name_key(visible(company.name)) if len(company.name) <= MAX_NAME else None
+    if seen and await companies_db.name_key_taken(conn, seen):
         raise _name_taken()
+    name = _company_name(company.name)
     sector = validation.text(company.sector, "company.sector", max_length=100, required=True)
     return {"name": name, "sector": sector, "size_band": company.size_band.value, "domain": domain}
 
@@ -225,8 +228,11 @@ async def _colleague(
     return row
 
 
+MAX_NAME = 200
+
+
 def _company_name(raw: str) -> str:
-    name = validation.text(visible(raw), "company.name", max_length=200, required=True)
+    name = validation.name(raw, "company.name", max_length=MAX_NAME, required=True)
     if not name_key(name):
         raise problem("BAD_USER_INPUT", "A company name needs letters or digits.", "company.name")
     return name
