@@ -251,3 +251,50 @@ async def test_log_in_then_viewer_in_the_page_with_no_request_off_the_machine(se
         and (urlsplit(url).hostname, urlsplit(url).port) != ("127.0.0.1", service.port)
     ]
     assert off_machine == []
+
+
+STORED_MARKUP = '<img src=x onerror="window.xss=1"><script>window.xss=2</script>'
+
+
+async def _store_headline(url: str, headline: str) -> None:
+    """The demo member's headline, set over HTTP as any client would."""
+    login = f'mutation {{ logIn(email: "{DEMO_LOGIN}", password: "{DEMO_PASSWORD}") {{ token }} }}'
+    update = """mutation($h: String!) {
+      updateProfile(input: {headline: $h}) { userErrors { code } } }"""
+    async with httpx.AsyncClient(base_url=url) as client:
+        token = (await client.post("/graphql", json={"query": login})).json()
+        token = token["data"]["logIn"]["token"]
+        response = await client.post(
+            "/graphql",
+            json={"query": update, "variables": {"h": headline}},
+            headers={"authorization": f"Bearer {token}"},
+        )
+    assert response.json()["data"]["updateProfile"]["userErrors"] == []
+
+
+async def test_stored_markup_is_shown_as_text_in_the_page(service: Service):
+    """Every text field is plain text that clients escape: markup a member stored
+    comes back as those characters, and a frontend (here GraphiQL) shows it as
+    text, running none of it."""
+    await _store_headline(service.url, STORED_MARKUP)
+    expect = playwright_api.expect
+    async with playwright_api.async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        try:
+            page = await browser.new_page()
+            await page.goto(f"{service.url}/graphql")
+            result = page.locator(".result-window")
+            await _run(
+                page,
+                f'mutation {{ logIn(email: "{DEMO_LOGIN}", password: "{DEMO_PASSWORD}") '
+                "{ userErrors { code } } }",
+            )
+            await expect(result).to_contain_text('"userErrors": []', timeout=20_000)
+            await _run(page, "{ viewer { profile { headline } } }")
+            await expect(result).to_contain_text("<script>window.xss=2</script>", timeout=20_000)
+            assert await page.evaluate("typeof window.xss") == "undefined"
+            assert await page.locator(".result-window img, .result-window script").count() == 0
+        finally:
+            await browser.close()
