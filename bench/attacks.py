@@ -1,7 +1,7 @@
 """Expensive documents: ``python -m bench.attacks``.
 
 Two requests an attacker sends to make one ``serve`` process work for
-everybody else's time (issue 14):
+everybody else's time:
 
 - the alias flood: 100,000 aliases of ``__typename`` in one anonymous 2.4 MB
   document;

@@ -4,7 +4,7 @@ Password hashing is the one deliberately slow thing the service does. While 20
 loops send ``logIn`` with random emails as fast as they are answered, does an
 ordinary query (a recruiter's ``viewer``) stay fast? The p50 of that query,
 sent one at a time, idle and then under the flood, in the same run against one
-``serve`` process; target: under the flood within 3x of idle (issue 14). The
+``serve`` process; target: under the flood within 3x of idle. The
 table also says how the flood's ``logIn`` calls were answered (a refused one
 costs no hash). ``--lift-budgets`` lifts the logIn budgets (per email and per
 address), so that every call of the flood is hashed: what is left is the

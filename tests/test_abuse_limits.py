@@ -1,4 +1,4 @@
-"""Issue 14: operations too large to run are refused before any resolver runs, with one
+"""Operations too large to run are refused before any resolver runs, with one
 ``QUERY_TOO_COMPLEX`` error naming the limit; legitimate ones (GraphiQL's included) pass."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 14: every body the API does not take is a 400 (413 when too large) with a JSON
+"""Every body the API does not take is a 400 (413 when too large) with a JSON
 ``BAD_REQUEST`` error, before strawberry sees it; never a 500."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 11: a company exists because a mailbox at its domain was proven; its admins manage it.
+"""A company exists because a mailbox at its domain was proven; its admins manage it.
 
 Every member here proves their mailbox through the in-process SMTP server
 (``tests.mailbox``), never through the database.

@@ -1,4 +1,4 @@
-"""Issue 11: company names as a reader sees them, and domains that prove no employer."""
+"""Company names as a reader sees them, and domains that prove no employer."""
 
 from __future__ import annotations
 

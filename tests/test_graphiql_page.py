@@ -67,7 +67,7 @@ async def test_graphql_get_serves_the_explorer_with_a_self_only_csp(http):
     assert policy["default-src"] == ["'self'"]
     assert policy["script-src"] == ["'self'"]
     assert policy["connect-src"] == ["'self'"]
-    assert policy["style-src"] == ["'self'"]  # issue 14: no 'unsafe-inline' styles either
+    assert policy["style-src"] == ["'self'"]  # no 'unsafe-inline' styles either
     allowed = {"'self'", "'none'", "data:"}
     assert {source for sources in policy.values() for source in sources} <= allowed
 

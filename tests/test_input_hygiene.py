@@ -1,4 +1,4 @@
-"""Issue 14: text a frontend renders is clean. Control characters (NUL among them,
+"""Text a frontend renders is clean. Control characters (NUL among them,
 which answered INTERNAL in eight inputs), invisible characters in names, internal
 URLs and impossible dates are refused with a userError naming the field, and
 nothing is written; query arguments answer a BAD_USER_INPUT error. Text is

@@ -1,4 +1,4 @@
-"""Issue 11, accounts: a proven mailbox before anything, one-time mailed tokens,
+"""A proven mailbox before anything, one-time mailed tokens,
 answers that never tell whether an address is a member, sessions the member ends.
 
 Every mail goes through the real SMTP server of the test process (tests/mailbox.py);

@@ -1,4 +1,4 @@
-"""Issue 14: memory stays flat across requests; the statement counter keeps no SQL text
+"""Memory stays flat across requests; the statement counter keeps no SQL text
 unless a test asks for it."""
 
 from __future__ import annotations

@@ -349,7 +349,7 @@ async def test_ends_and_blocks_end_the_sharing(api, db):
     await ok(await api.data(BLOCK["blockCompany"], {"id": w.acme}, people["blocks_acme"].token))
     # Moving to Acme with "hide me from my current employer" on (the default):
     # Acme and its ATS stop seeing the candidate, and what was open with Acme's
-    # recruiters ends, as when switching hiding on (issue 11).
+    # recruiters ends, as when switching hiding on.
     await api.update_profile(people["moves"], currentEmployerId=w.acme)
 
     assert _ids(await pipeline_nodes(api, token)) == [people["stays"].id]

@@ -1,4 +1,4 @@
-"""Issue 14: Argon2 runs on a bounded thread pool, off the event loop. While passwords
+"""Argon2 runs on a bounded thread pool, off the event loop. While passwords
 are being checked other requests are served (and a logIn holds no database connection
 meanwhile), and past the pool's queue logIn and signUp answer RATE_LIMITED at once
 (nothing written)."""

@@ -293,7 +293,7 @@ def test_the_edge_resource_block_declares_exactly_the_registered_edge_actions():
     assert declared == registered | {"see"}
 
 
-# What decided who may act before issue 10. A match anywhere but in the places
+# What decided who may act before the policy decided actions. A match anywhere but in the places
 # below means a resolver decides on its own again.
 DECIDING = re.compile(
     r"\.is_recruiter|\.is_partner|require_member|require_recruiter|forbidden\(|"

@@ -1,4 +1,4 @@
-"""Issue 14: every expensive or sensitive operation has a budget, and it holds.
+"""Every expensive or sensitive operation has a budget, and it holds.
 
 Each test here is an attack that succeeded before: searches and contact
 requests were never counted, nothing counted per client address, a flood of

@@ -1,4 +1,4 @@
-"""Issue 14: trusted documents for first-party frontends, named by hash.
+"""Trusted documents for first-party frontends, named by hash.
 
 A request may name a manifest document (Apollo's persistedQuery, or a plain
 documentId); an unknown hash answers Apollo's PersistedQueryNotFound; and with
