@@ -159,14 +159,6 @@ async def verify_email(ctx: Context, conn: AsyncConnection, token: str) -> uuid.
     return member["id"]
 
 
-async def spend_mail_budget(ctx: Context, email: str) -> None:
-    """RATE_LIMITED once this address, or this client, asked for too many mails.
-
-    Counted before anything is looked up: members and strangers spend alike.
-    """
-    await ctx.rate_limit_mail(email)
-
-
 async def resend_verification(ctx: Context, conn: AsyncConnection, email: str) -> bool:
     """Mail a new link to an unverified account; always True (No membership oracle)."""
     member = await _member_by_any_email(conn, email)

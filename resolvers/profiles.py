@@ -87,8 +87,6 @@ async def companies(ctx: Context, search: str | None, first: int) -> list[t.Empl
 
 # --- editing one's own profile -----------------------------------------------
 
-MAX_SKILLS = 50
-
 
 async def _company_id(conn: AsyncConnection, opaque: str | None, field: str) -> uuid.UUID | None:
     if opaque is None:
@@ -97,16 +95,6 @@ async def _company_id(conn: AsyncConnection, opaque: str | None, field: str) -> 
     if company_id is None or not await profiles_db.company_exists(conn, company_id):
         raise problem("UNKNOWN_COMPANY", "No such company.", field)
     return company_id
-
-
-def _skills(skills: list[str] | None) -> list[str]:
-    # The list's size first, then a linear de-duplication (dict keys keep the order).
-    raw = validation.items(skills, "skills", max_items=2 * MAX_SKILLS)
-    cleaned = (validation.text(skill, "skills", max_length=60) for skill in raw)
-    clean = list(dict.fromkeys(skill.lower() for skill in cleaned if skill))
-    if len(clean) > MAX_SKILLS:
-        raise problem("TOO_MANY", "At most 50 skills.", "skills")
-    return clean
 
 
 def _salary(value, column: str, field: str) -> dict[str, Any]:
@@ -156,7 +144,7 @@ async def input_columns(
         case Flag():
             return {column: _flag(value, name)}
         case Skills():
-            return {column: _skills(value)}
+            return {column: validation.skills(value, max_length=60)}
         case Salary():
             return _salary(value, column, name)
         case Handle():

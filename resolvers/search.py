@@ -38,7 +38,6 @@ from web.errors import ApiError
 
 MAX_FIRST = 100
 MAX_TEXT = 200
-MAX_SKILLS = 50
 
 # Every field a search clause or the ranking reads.
 SEARCH_FIELDS = (
@@ -122,12 +121,8 @@ def criteria(raw: CandidateFilter | None) -> search_db.Criteria:
     if raw is None:
         return search_db.Criteria()
     with validation.query_arguments():  # sizes first, then linear work
-        validation.items(raw.skills, "skills", max_items=2 * MAX_SKILLS)
         validation.items(raw.seniority, "seniority", max_items=20)
-    cleaned = (_text(skill, "skills") for skill in raw.skills or ())
-    skills = list(dict.fromkeys(skill.lower() for skill in cleaned if skill))
-    if len(skills) > MAX_SKILLS:
-        raise bad_input(f"At most {MAX_SKILLS} skills.", "skills")
+        skills = validation.skills(raw.skills, max_length=MAX_TEXT)
     employer_id = None
     if raw.current_employer_id is not None:
         employer_id = ids.decode(ids.COMPANY, raw.current_employer_id)

@@ -129,6 +129,20 @@ def items(values: Sequence | None, field: str, *, max_items: int) -> Sequence:
     return values or ()
 
 
+MAX_SKILLS = 50
+
+
+def skills(values: Sequence[str] | None, *, max_length: int) -> list[str]:
+    """Distinct lower-cased skills, in order, at most ``MAX_SKILLS``: the list's size
+    is checked first, then each item, then a linear de-duplication."""
+    raw = items(values, "skills", max_items=2 * MAX_SKILLS)
+    cleaned = (text(skill, "skills", max_length=max_length) for skill in raw)
+    clean = list(dict.fromkeys(skill.lower() for skill in cleaned if skill))
+    if len(clean) > MAX_SKILLS:
+        raise problem("TOO_MANY", f"At most {MAX_SKILLS} skills.", "skills")
+    return clean
+
+
 def password(value: str) -> str:
     if len(value) < MIN_PASSWORD:
         raise problem(

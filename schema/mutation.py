@@ -100,14 +100,14 @@ class AccountMutation:
     @strawberry.mutation(description="Always true; mails a new link to an unverified account.")
     async def resend_verification(self, info: strawberry.Info, email: str) -> bool:
         ctx = info.context
-        await accounts.spend_mail_budget(ctx, email)
+        await ctx.rate_limit_mail(email)
         await run(ctx, lambda conn: accounts.resend_verification(ctx, conn, email))
         return True
 
     @strawberry.mutation(description="Always true; mails a reset link only to a member.")
     async def request_password_reset(self, info: strawberry.Info, email: str) -> bool:
         ctx = info.context
-        await accounts.spend_mail_budget(ctx, email)
+        await ctx.rate_limit_mail(email)
         await run(ctx, lambda conn: accounts.request_password_reset(ctx, conn, email))
         return True
 
@@ -126,7 +126,7 @@ class AccountMutation:
     @strawberry.mutation(description="Effective once the new mailbox is verified (mailed link).")
     async def change_email(self, info: strawberry.Info, new_email: str, password: str) -> bool:
         ctx = info.context
-        await accounts.spend_mail_budget(ctx, new_email)
+        await ctx.rate_limit_mail(new_email)
         return _true_or_raise(
             await run(ctx, lambda conn: accounts.change_email(ctx, conn, new_email, password))
         )

@@ -103,7 +103,9 @@ class Context:
         await self.rate_limit(operation, email.strip().lower())
 
     async def rate_limit_mail(self, email: str) -> None:
-        """Call before sending a password-reset or verification mail to ``email``."""
+        """Before a password-reset, verification or new-address mail to ``email``:
+        the client's budget, then the address's. Counted before anything is looked
+        up, so members and strangers spend alike (Promise: No membership oracle)."""
         await self.rate_limit("mail_ip", self.client_address)
         await self.rate_limit("mail_address", email.strip().lower())
 
