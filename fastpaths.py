@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from graphql import (
     FieldNode,
     FragmentSpreadNode,
+    GraphQLBoolean,
     GraphQLField,
     GraphQLLeafType,
     GraphQLList,
@@ -34,6 +35,7 @@ from graphql import (
     InlineFragmentNode,
     Undefined,
     is_leaf_type,
+    value_from_ast,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path
@@ -279,7 +281,10 @@ async def stock_fetch_mappings(
 # -- 3. The selection tree below a field ------------------------------------------
 
 Tree = dict[str, "Tree"]
-"""Field name -> the fields selected below it; fragments merged in, aliases ignored."""
+"""Field name -> the fields selected below it; fragments merged in, aliases ignored,
+and nothing that ``@skip`` or ``@include`` leaves out: a field the client will not
+receive is neither decided nor read, so the owner's access log never names it
+(Promise (The member's own data): the log says what a viewer received)."""
 
 
 def fast_selection_tree(info: Any) -> Tree:
@@ -297,20 +302,36 @@ def fast_selection_tree(info: Any) -> Tree:
     tree: Tree = {}
     for field_node in raw.field_nodes:
         if field_node.selection_set:
-            _add_nodes(field_node.selection_set.selections, raw.fragments, tree)
+            _add_nodes(field_node.selection_set.selections, raw, tree)
     return tree
 
 
-def _add_nodes(nodes, fragments, into: Tree) -> None:
+def _add_nodes(nodes, raw, into: Tree) -> None:
     for node in nodes:
+        if node.directives and not _included(node, raw.variable_values):
+            continue
         if isinstance(node, FieldNode):
             sub = into.setdefault(node.name.value, {})
             if node.selection_set:
-                _add_nodes(node.selection_set.selections, fragments, sub)
+                _add_nodes(node.selection_set.selections, raw, sub)
         elif isinstance(node, InlineFragmentNode):
-            _add_nodes(node.selection_set.selections, fragments, into)
+            _add_nodes(node.selection_set.selections, raw, into)
         elif isinstance(node, FragmentSpreadNode):
-            _add_nodes(fragments[node.name.value].selection_set.selections, fragments, into)
+            _add_nodes(raw.fragments[node.name.value].selection_set.selections, raw, into)
+
+
+def _included(node, variables: dict[str, Any]) -> bool:
+    """What graphql-core's executor does with ``@skip`` and ``@include``: the query was
+    validated, so each has one Boolean ``if`` (a literal or a variable)."""
+    wanted = {"skip": True, "include": False}  # the value of ``if`` that leaves it out
+    for directive in node.directives:
+        leaves_out = wanted.get(directive.name.value)
+        if leaves_out is None:
+            continue
+        condition = value_from_ast(directive.arguments[0].value, GraphQLBoolean, variables)
+        if condition is leaves_out:
+            return False
+    return True
 
 
 def stock_selection_tree(info: Any) -> Tree:
@@ -323,10 +344,19 @@ def stock_selection_tree(info: Any) -> Tree:
 
 def _add_selections(selections: list[Selection], into: Tree) -> None:
     for selection in selections:
+        if not _directives_include(selection.directives):
+            continue
         if isinstance(selection, SelectedField):
             _add_selections(selection.selections, into.setdefault(selection.name, {}))
         else:  # a fragment, inline or named: its fields belong to this level
             _add_selections(selection.selections, into)
+
+
+def _directives_include(directives: Mapping[str, Mapping[str, Any]]) -> bool:
+    """``@skip`` / ``@include`` as strawberry hands them over, variables resolved."""
+    if directives.get("skip", {}).get("if") is True:
+        return False
+    return directives.get("include", {}).get("if") is not False
 
 
 # -- The switch ------------------------------------------------------------------

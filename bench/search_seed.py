@@ -290,11 +290,10 @@ async def _seed_recruiter(conn: AsyncConnection) -> Seeded:
             ),
             contacts AS (
                 INSERT INTO contact (id, recruiter_id, candidate_id, company_id, status, message,
-                                     message_fingerprint, created_at, expires_at,
-                                     share_with_ats)
+                                     created_at, expires_at, share_with_ats)
                 SELECT gen_random_uuid(), :id, member_id, :company,
                        CASE WHEN n <= 200 THEN 'ACCEPTED' ELSE 'PENDING' END,
-                       'Hello', md5(member_id::text), now(), now() + interval '30 days', false
+                       'Hello', now(), now() + interval '30 days', false
                 FROM picked WHERE n <= 250
             )
             INSERT INTO member_block (blocker_id, blocked_id)

@@ -10,7 +10,6 @@ returns the same N profiles.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import uuid
 from dataclasses import dataclass
@@ -66,7 +65,6 @@ def _contact(recruiter, candidate, company, status, now) -> dict:
         "company_id": company,
         "status": status,
         "message": message,
-        "message_fingerprint": hashlib.sha256(message.encode()).hexdigest(),
         "created_at": now,
         "expires_at": now + timedelta(days=30),
         "responded_at": now if status == "ACCEPTED" else None,

@@ -268,7 +268,6 @@ class Contact(SQLModel, table=True):
     company_id: uuid.UUID = Field(sa_column=_fk("company.id", ondelete="RESTRICT"))
     status: str = Field(sa_column=Column(String(20), nullable=False))
     message: str = Field(sa_column=Column(Text, nullable=False))
-    message_fingerprint: str = Field(sa_column=Column(String(64), nullable=False))
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     responded_at: datetime | None = Field(
@@ -290,7 +289,7 @@ class Contact(SQLModel, table=True):
         ),
         Index("ix_contact_candidate", "candidate_id", "status"),
         Index("ix_contact_recruiter", "recruiter_id", "status", "created_at"),
-        Index("ix_contact_fingerprint", "recruiter_id", "message_fingerprint"),
+        Index("ix_contact_recruiter_recent", "recruiter_id", "created_at"),
         Index("ix_contact_company", "company_id", "status"),
     )
 

@@ -17,8 +17,6 @@ No privacy decision is taken here: callers ask the policy.
 
 from __future__ import annotations
 
-import hashlib
-import unicodedata
 import uuid
 from datetime import datetime
 
@@ -61,16 +59,9 @@ company_block = CompanyBlock.__table__
 # (a declined one included: declines are silent), before ``expires_at``.
 _AWAITING = ("PENDING", "DECLINED")
 
-
-def message_fingerprint(message: str) -> str:
-    """The same for messages that differ only in case, spacing or punctuation.
-
-    Template detection compares these: a recruiter cannot get around it by
-    changing a comma or a capital letter.
-    """
-    text = unicodedata.normalize("NFKC", message).casefold()
-    words = "".join(" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in text).split()
-    return hashlib.sha256(" ".join(words).encode()).hexdigest()
+# A new message is compared with at most this many of the recruiter's latest ones:
+# more than 20 days of the default daily quota, bounded so the check stays cheap.
+RECENT_MESSAGES = 500
 
 
 # --- what each endpoint reads -----------------------------------------------------
@@ -240,19 +231,19 @@ async def sent_since(conn: AsyncConnection, recruiter: uuid.UUID, since: datetim
     return int(result.scalar_one())
 
 
-async def template_recipients(
-    conn: AsyncConnection, recruiter: uuid.UUID, fingerprint: str, other_than: uuid.UUID
-) -> int:
-    """How many other candidates already received this (normalised) message from them."""
+async def recent_messages(
+    conn: AsyncConnection, recruiter: uuid.UUID, other_than: uuid.UUID, since: datetime
+) -> list[tuple[uuid.UUID, str]]:
+    """(candidate, message) of the recruiter's requests since ``since``, newest first,
+    to candidates other than ``other_than``: what a new message is compared with."""
     c = contact.c
     result = await conn.execute(
-        select(func.count(func.distinct(c.candidate_id))).where(
-            c.recruiter_id == recruiter,
-            c.message_fingerprint == fingerprint,
-            c.candidate_id != other_than,
-        )
+        select(c.candidate_id, c.message)
+        .where(c.recruiter_id == recruiter, c.created_at > since, c.candidate_id != other_than)
+        .order_by(c.created_at.desc())
+        .limit(RECENT_MESSAGES)
     )
-    return int(result.scalar_one())
+    return [(row.candidate_id, row.message) for row in result]
 
 
 async def insert_request(
@@ -286,7 +277,6 @@ async def insert_request(
             company_id=company_id,
             status="PENDING",
             message=message,
-            message_fingerprint=message_fingerprint(message),
             created_at=now,
             expires_at=expires_at,
             share_with_ats=False,

@@ -3,7 +3,8 @@
 Promises kept here (docs/design.md, docs/network.md):
 
 - Only recruiters start a contact, with a personal message (length bounds, no
-  template sent to more than ``template_message_limit`` candidates), within
+  near-copy of a message sent to ``template_message_limit`` other candidates in
+  the last 90 days: see ``resolvers.templates``), within
   their quotas, to a contactable candidate who does not block them
   (Promise (Only recruiters start a contact)).
 - Every refusal that would reveal something about the target (unknown,
@@ -35,7 +36,7 @@ from policies import actions
 from policies.actions import Action
 from policies.authorizer import Authorizer
 from policies.facts import ContactTarget, EdgeFacts
-from resolvers import consent, validation
+from resolvers import consent, templates, validation
 from schema import types as t
 from views import ids
 from views.contacts import counterpart_of, page_of_edges, view_edge
@@ -47,6 +48,8 @@ from web.errors import not_found, problem
 
 MESSAGE_MIN = 30
 MESSAGE_MAX = 2000
+# Messages older than this no longer count as templates of a new one.
+TEMPLATE_WINDOW_DAYS = 90
 CONTACTS_CURSOR = "contacts"
 
 
@@ -172,12 +175,14 @@ async def send_contact_request(
             "QUOTA_EXCEEDED",
             f"At most {settings.max_requests_per_day} requests in 24 hours.",
         )
-    fingerprint = network_db.message_fingerprint(message)
-    reused = await network_db.template_recipients(conn, me.member_id, fingerprint, target)
+    earlier = await network_db.recent_messages(
+        conn, me.member_id, target, now - timedelta(days=TEMPLATE_WINDOW_DAYS)
+    )
+    reused = len(templates.near_duplicates(message, earlier))
     if reused >= settings.template_message_limit:
         raise problem(
             "TEMPLATE_MESSAGE",
-            f"This message already went to {reused} candidates: write a personal one.",
+            f"This message nearly repeats one sent to {reused} candidates: write a personal one.",
             "message",
         )
     return await network_db.insert_request(

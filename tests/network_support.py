@@ -4,6 +4,7 @@ clock, and a snapshot of the network tables to prove that a refusal wrote nothin
 from __future__ import annotations
 
 import base64
+import hashlib
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -68,9 +69,83 @@ HIDE = """mutation($h: Boolean!) {
 }"""
 
 
+_WORDS = [
+    "amber",
+    "azure",
+    "bold",
+    "brisk",
+    "calm",
+    "cedar",
+    "clever",
+    "coral",
+    "crimson",
+    "deft",
+    "eager",
+    "fleet",
+    "gentle",
+    "golden",
+    "hazel",
+    "ivory",
+    "jade",
+    "keen",
+    "lively",
+    "lucid",
+    "mellow",
+    "misty",
+    "noble",
+    "ochre",
+    "onyx",
+    "quiet",
+    "rapid",
+    "russet",
+    "sage",
+    "silver",
+    "steady",
+    "swift",
+    "teal",
+    "badger",
+    "beacon",
+    "bison",
+    "canyon",
+    "comet",
+    "condor",
+    "delta",
+    "falcon",
+    "fern",
+    "glacier",
+    "harbor",
+    "heron",
+    "island",
+    "juniper",
+    "kestrel",
+    "lagoon",
+    "lark",
+    "meadow",
+    "mesa",
+    "orca",
+    "osprey",
+    "pine",
+    "prairie",
+    "quartz",
+    "raven",
+    "ridge",
+    "river",
+    "summit",
+    "thistle",
+    "tundra",
+    "valley",
+    "willow",
+    "zephyr",
+]
+
+
 def personal(name: str, extra: str = "") -> str:
-    """A message long enough to pass the bounds, different per recipient."""
-    return f"Hello {name}, your work on distributed systems caught my eye. {extra}".strip()
+    """A message long enough to pass the bounds and genuinely different per recipient:
+    its words are picked from the name, so it is not a template with the name changed
+    (``resolvers.templates`` refuses that after three candidates)."""
+    digest = hashlib.sha256(name.encode()).digest()[:14]
+    picked = " ".join(_WORDS[b % len(_WORDS)] for b in digest)
+    return f"Hello {name}, about your work: {picked}. {extra}".strip()
 
 
 def unknown_profile_id() -> str:

@@ -7,7 +7,6 @@ inserted here directly, exactly as those areas store them.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -42,7 +41,6 @@ def contact_row(recruiter: uuid.UUID, candidate: uuid.UUID, company: uuid.UUID, 
         "company_id": company,
         "status": status,
         "message": "Hello, would you like to talk?",
-        "message_fingerprint": hashlib.sha256(f"{recruiter}{candidate}".encode()).hexdigest(),
         "created_at": now,
         "expires_at": now + timedelta(days=30),
         "share_with_ats": False,

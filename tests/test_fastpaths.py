@@ -77,11 +77,12 @@ class Query:
         return Node(child=Node(child=Node(child=Node())))
 
 
-# Aliases, a field asked twice, named and inline fragments, a skipped field (asked
-# for all the same: deciding a field that is not shown costs time, never privacy).
+# Aliases, a field asked twice, named and inline fragments, skipped and excluded
+# fields and fragments (left out: the access log names only what a viewer received).
 QUERY = """
 query($skip: Boolean!) {
   node { first: name ...Deep child { ... on Node { tags child { name } } name @skip(if: $skip) } }
+  node { child { ... on Node @include(if: false) { name } tags @skip(if: false) } }
   node { child { tags } }
   again: node { __typename }
 }
@@ -95,7 +96,7 @@ async def test_both_selection_trees_are_the_same() -> None:
     assert result.errors is None
     assert TREES[0][0] == {
         "name": {},
-        "child": {"child": {"child": {"name": {}}, "name": {}}, "tags": {}, "name": {}},
+        "child": {"child": {"child": {"name": {}}, "name": {}}, "tags": {}},
     }
     assert TREES[1][0] == {"__typename": {}}
     assert all(fast == stock for fast, stock in TREES)

@@ -125,3 +125,58 @@ async def test_both_sides_of_a_contact_are_logged(api, db):
     await api.data(f'{{ profile(id: "{recruiter.id}") {{ fullName }} }}', token=candidate.token)
     [event, *_] = await _log(api, recruiter)
     assert event == {"at": event["at"], "viewer": candidate.alias, "fields": ["fullName"]}
+
+
+async def _fields_logged_for(api, recruiter, candidate, query: str, variables=None) -> list[str]:
+    """Run ``query`` as the recruiter, then return the fields of the newest log event
+    (``[]`` when the request logged nothing for the candidate)."""
+    before = len(await _log(api, candidate))
+    data = await api.data(query, {"id": candidate.id, **(variables or {})}, recruiter.token)
+    assert data["profile"] is not None
+    events = await _log(api, candidate)
+    return events[0]["fields"] if len(events) > before else []
+
+
+async def test_skipped_and_excluded_fields_are_neither_delivered_nor_logged(api):
+    """The reported case: no identity field delivered, none logged."""
+    recruiter, [candidate] = await _network(api, 1)
+    query = """query($id: ID!) { profile(id: $id) {
+      fullName @include(if: false) email @skip(if: true) alias
+    } }"""
+    assert await _fields_logged_for(api, recruiter, candidate, query) == []
+
+
+async def test_directives_on_fragments_and_variables_are_honoured(api):
+    recruiter, [candidate] = await _network(api, 1)
+    query = """query($id: ID!, $show: Boolean!, $hide: Boolean!) {
+      profile(id: $id) {
+        ... on Profile @include(if: $show) { phone }
+        ...Identity @skip(if: $hide)
+        again: email @include(if: $show)
+        alias
+      }
+    }
+    fragment Identity on Profile { fullName }"""
+    nothing = {"show": False, "hide": True}
+    assert await _fields_logged_for(api, recruiter, candidate, query, nothing) == []
+    everything = {"show": True, "hide": False}
+    logged = await _fields_logged_for(api, recruiter, candidate, query, everything)
+    assert logged == ["email", "fullName", "phone"]
+
+
+async def test_aliases_and_fragments_log_each_delivered_field_once(api):
+    recruiter, [candidate] = await _network(api, 1)
+    query = """query($id: ID!) { profile(id: $id) {
+      a: email b: email ...F ... on Profile { phone headline }
+    } }
+    fragment F on Profile { name: fullName @include(if: true) }"""
+    logged = await _fields_logged_for(api, recruiter, candidate, query)
+    assert logged == ["email", "fullName", "phone"]
+
+
+async def test_a_document_that_fails_delivers_and_logs_nothing(api):
+    recruiter, [candidate] = await _network(api, 1)
+    invalid = "query($id: ID!) { profile(id: $id) { email fullName noSuchField } }"
+    body = await api(invalid, {"id": candidate.id}, recruiter.token)
+    assert body["errors"] and not body.get("data")
+    assert await _log(api, candidate) == []

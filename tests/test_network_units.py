@@ -1,4 +1,4 @@
-"""Pure pieces of the network: message fingerprints and keyset cursors."""
+"""Pure pieces of the network: keyset cursors."""
 
 from __future__ import annotations
 
@@ -7,22 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from db.network import message_fingerprint
 from views import cursors
 from web.errors import ApiError
-
-
-def test_fingerprint_ignores_case_spacing_and_punctuation():
-    base = message_fingerprint("We have an exciting opportunity for you!")
-    for variant in (
-        "we have an exciting opportunity for you",
-        "  WE HAVE AN EXCITING\tOPPORTUNITY, FOR YOU...  ",
-        "We have an exciting opportunity — for you?!",
-        "We\u00a0have an exciting opportunity for\nyou",
-    ):
-        assert message_fingerprint(variant) == base
-    assert message_fingerprint("We have an exciting opportunity for him") != base
-    assert len(base) == 64
 
 
 def test_cursors_round_trip_and_refuse_what_is_not_theirs():

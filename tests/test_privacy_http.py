@@ -57,7 +57,6 @@ async def accept_contact(db, recruiter_id: str, candidate_id: str, company_id: s
                 company_id=ids.decode(ids.COMPANY, company_id),
                 status="ACCEPTED",
                 message="A personal message",
-                message_fingerprint="x",
                 created_at=now,
                 expires_at=now + timedelta(days=30),
                 responded_at=now,
