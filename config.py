@@ -39,6 +39,13 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _at_least(name: str, default: int, least: int) -> int:
+    value = _int(name, default)
+    if value < least:
+        raise ConfigError(f"{name} must be at least {least}, got {value}")
+    return value
+
+
 # Budgets for the expensive or sensitive operations: name -> (count, seconds), a
 # sliding window. "per address" is the client's network address (see
 # ``trusted_proxies``), an email address where it says so.
@@ -135,6 +142,9 @@ class Settings:
     max_pending_requests: int = 50
     max_requests_per_day: int = 20
     template_message_limit: int = 3
+    # Promise (Coarse companions are k-anonymous): a sector (and size band) shown
+    # in place of the employer must be shared by at least this many companies.
+    k_anonymity: int = 5
     partner_token_ttl_seconds: int = 3600
     query_limits: QueryLimits = field(default_factory=QueryLimits)
     # smtp://host:port or smtps://user:password@host:465; None: mails go to the outbox folder.
@@ -252,6 +262,7 @@ def load_settings() -> Settings:
         max_pending_requests=_int("SUPLINKS_MAX_PENDING_REQUESTS", 50),
         max_requests_per_day=_int("SUPLINKS_MAX_REQUESTS_PER_DAY", 20),
         template_message_limit=_int("SUPLINKS_TEMPLATE_LIMIT", 3),
+        k_anonymity=_at_least("SUPLINKS_K_ANONYMITY", 5, 1),
         partner_token_ttl_seconds=_int("SUPLINKS_PARTNER_TOKEN_TTL", 3600),
         query_limits=load_query_limits(),
         rate_limits=parse_rate_limits(os.environ.get("SUPLINKS_RATE_LIMITS")),

@@ -53,7 +53,9 @@ class Company(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_company_name_lower", text("lower(name) text_pattern_ops")),
-        Index("ix_company_sector_lower", text("lower(sector)")),
+        # Serves the crowd counts of Promise (Coarse companions are k-anonymous)
+        # and any lookup by sector alone.
+        Index("ix_company_crowd", text("lower(sector)"), "size_band"),
     )
 
 

@@ -20,8 +20,21 @@ experience = Experience.__table__
 
 _employer = company.alias("employer")
 
+
+def crowd(employer, *, with_size_band: bool):
+    """How many registered companies share ``employer``'s sector (and size band):
+    the fact behind Promise (Coarse companions are k-anonymous). Counted per row,
+    on the index of migration 0007, so that it is never stale; sectors compare
+    case-insensitively, as search filters them. No employer: 0."""
+    peers = company.alias("peers")
+    same = [func.lower(peers.c.sector) == func.lower(employer.c.sector)]
+    if with_size_band:
+        same.append(peers.c.size_band == employer.c.size_band)
+    return select(func.count()).select_from(peers).where(*same).scalar_subquery()
+
+
 # One row per member: the profile, what the account adds (kind, alias, email)
-# and the current employer's canonical record.
+# and the current employer's canonical record with its crowds.
 PROFILE_COLUMNS = (
     *(c for c in profile.c if not c.name.endswith("_tsv")),
     member.c.kind,
@@ -31,6 +44,8 @@ PROFILE_COLUMNS = (
     _employer.c.name.label("employer_name"),
     _employer.c.sector.label("employer_sector"),
     _employer.c.size_band.label("employer_size_band"),
+    crowd(_employer, with_size_band=False).label("sector_crowd"),
+    crowd(_employer, with_size_band=True).label("pair_crowd"),
 )
 
 
@@ -87,6 +102,7 @@ async def load_experiences(conn: AsyncConnection, member_ids: list[uuid.UUID]) -
             company.c.name.label("employer_name"),
             company.c.sector.label("employer_sector"),
             company.c.size_band.label("employer_size_band"),
+            crowd(company, with_size_band=False).label("sector_crowd"),
         )
         .select_from(experience.outerjoin(company, company.c.id == experience.c.employer_id))
         .where(one_of(experience.c.member_id, member_ids))

@@ -69,6 +69,11 @@ _QUERY = "websearch_to_tsquery('english', :text)"
 AUDIENCES = frozenset({"PUBLIC", "MEMBERS", "RECRUITERS", "CONTACTS", "ONLY_ME"})
 profile = Profile.__table__
 _employer = Company.__table__.alias("employer")
+# How many registered companies share the sector a search filters on: under k it is
+# lone, and matched only where the employer itself is readable (``db.profiles.crowd``).
+_SECTOR_CROWD = (
+    "(SELECT count(*) FROM company AS peers WHERE lower(peers.sector) = lower(:employer_sector))"
+)
 
 
 @dataclass(frozen=True)
@@ -77,9 +82,13 @@ class Tier:
 
     contact: bool  # accepted contacts of the viewer, or everyone else
     readable: tuple[tuple[str, frozenset[str]], ...]  # field -> audiences readable here
+    # Coarse field -> audiences readable when its value is lone (shared by fewer
+    # than k companies) and the exact field is readable: Promise (Coarse
+    # companions are k-anonymous).
+    lone: tuple[tuple[str, frozenset[str]], ...] = ()
 
-    def audiences(self, name: str) -> frozenset[str]:
-        return dict(self.readable)[name]
+    def audiences(self, name: str, lone: bool = False) -> frozenset[str]:
+        return dict(self.lone if lone else self.readable)[name]
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,7 @@ class Access:
 
     defaults: tuple[tuple[str, str], ...]  # field -> audience where the owner chose none
     tiers: tuple[Tier, ...]
+    k_anonymity: int = 5  # the least crowd a coarse value may be matched in
 
 
 @dataclass(frozen=True)
@@ -114,7 +124,7 @@ class After:
     rank: float | None = None  # present when the search has text
 
 
-def readable(access: Access, tier: Tier, name: str) -> str:
+def readable(access: Access, tier: Tier, name: str, lone: bool = False) -> str:
     """SQL: the row's effective audience of ``name`` is one this tier may read.
 
     Equal to ``coalesce(audiences ->> name, default) IN (...)``, but written on
@@ -122,7 +132,7 @@ def readable(access: Access, tier: Tier, name: str) -> str:
     the planner true row counts whatever the default is.
     """
     chosen = f"(profile.audiences ->> {literal(name, SEARCHED_FIELDS)})"
-    audiences = tier.audiences(name)
+    audiences = tier.audiences(name, lone)
     if not audiences:
         return "false"
     values = ", ".join(literal(a, AUDIENCES) for a in sorted(audiences))
@@ -147,7 +157,12 @@ def _clauses(access: Access, tier: Tier, shape: frozenset[str]) -> list[str]:
     if "seniority" in shape:
         out.append(f"profile.seniority = ANY(:seniority) AND {r('seniority')}")
     if "employer_sector" in shape:
-        out.append(f"lower(employer.sector) = lower(:employer_sector) AND {r('employerSector')}")
+        # Every row this filter matches has the filtered sector, so one crowd for all.
+        lone = f"({r('currentEmployer')} AND {readable(access, tier, 'employerSector', True)})"
+        out.append(
+            f"lower(employer.sector) = lower(:employer_sector) AND {r('employerSector')}"
+            f" AND ({_SECTOR_CROWD} >= :k_anonymity OR {lone})"
+        )
     if "employer_id" in shape:
         out.append(f"profile.current_employer_id = :employer_id AND {r('currentEmployer')}")
     if "min_years" in shape:
@@ -188,6 +203,7 @@ _TYPES = {
     "open_to_opportunities": Boolean(),
     "after_id": UUID(as_uuid=True),
     "after_rank": REAL(),
+    "k_anonymity": Integer(),
 }
 
 
@@ -323,6 +339,8 @@ def statement_for(
     for name in ("skills", "seniority"):
         if name in params:
             params[name] = list(params[name])
+    if "employer_sector" in params:
+        params["k_anonymity"] = access.k_anonymity
     if after is not None:
         params["after_id"] = after.member_id
         if "text" in values:

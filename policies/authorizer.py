@@ -34,9 +34,9 @@ from policies.fields import AUDIENCE_ORDER, IDENTITY_FIELDS, Audience
 
 POLICY_PATH = Path(__file__).with_name("suplinks.polar")
 
-# policy hash -> relation -> (field, audience) -> decision.
+# policy hash -> relation -> (field, audience[, exact readable]) -> decision.
 # Two levels so that the hot path hashes a relation once per profile.
-_FIELD_MEMO: dict[str, dict[Relation, dict[tuple[str, str], bool]]] = {}
+_FIELD_MEMO: dict[str, dict[Relation, dict[tuple, bool]]] = {}
 _SEE_MEMO: dict[str, dict[Relation, bool]] = {}
 _EDGE_MEMO: dict[str, dict[EdgeRelation, bool]] = {}
 # policy hash -> (actor, action, resource type, resource) -> None (allowed) or a refusal code.
@@ -129,6 +129,12 @@ class Authorizer:
         decide = self.field_decider(rel)
         return [aud for aud in AUDIENCE_ORDER if decide(field, aud.value)]
 
+    def lone_audiences(self, rel: Relation, field: str) -> list[Audience]:
+        """The audiences under which this relation may read a coarse ``field`` whose
+        value is lone, when it may read the exact field (search's SQL, likewise)."""
+        decide = self.field_decider(rel)
+        return [aud for aud in AUDIENCE_ORDER if decide.lone(field, aud.value, True)]
+
     def authorize(self, actor: ActorFacts, action: Action, resource: object) -> None:
         """Return if the policy lets ``actor`` do ``action`` on ``resource``, else raise Denied."""
         code = self.refusal_code(actor, action, resource)
@@ -157,8 +163,15 @@ class Authorizer:
     def ask_see(self, rel: Relation) -> bool:
         return bool(self._oso.query_rule_once("allow", rel, "see", MEMBER))
 
-    def ask_field(self, rel: Relation, field: str, audience: str) -> bool:
-        ref = FieldRef(field, audience, _is_identity(field))
+    def ask_field(
+        self,
+        rel: Relation,
+        field: str,
+        audience: str,
+        lone: bool = False,
+        exact_readable: bool = False,
+    ) -> bool:
+        ref = FieldRef(field, audience, _is_identity(field), lone, exact_readable)
         return bool(self._oso.query_rule_once("allow", rel, "read", ref))
 
     def ask_edge(self, rel: EdgeRelation, field: str) -> bool:
@@ -199,6 +212,18 @@ class FieldDecider:
             return self._memo[key]
         except KeyError:
             decision = self._memo[key] = self._authorizer.ask_field(self._rel, field, audience)
+            return decision
+
+    def lone(self, field: str, audience: str, exact_readable: bool) -> bool:
+        """The decision for a coarse companion whose value is lone (shared by fewer
+        than k companies), given whether the exact field is readable."""
+        key = (field, audience, exact_readable)
+        try:
+            return self._memo[key]
+        except KeyError:
+            decision = self._memo[key] = self._authorizer.ask_field(
+                self._rel, field, audience, True, exact_readable
+            )
             return decision
 
     def readable(self, fields: Iterable[str], audiences: dict[str, str]) -> set[str]:

@@ -30,11 +30,19 @@ class Relation(NamedTuple):
 
 
 class FieldRef(NamedTuple):
-    """One field of a member, with the audience its owner chose for it."""
+    """One field of a member, with the audience its owner chose for it.
+
+    ``lone``: a coarse companion whose value fewer than k registered companies
+    share (``policies.fields.PrivateField.crowd``); ``exact_readable``: whether
+    this viewer may read the exact field it stands for (asked of the policy
+    first, for a lone value only).
+    """
 
     name: str
     audience: str
     identity: bool
+    lone: bool = False
+    exact_readable: bool = False
 
 
 class EdgeRelation(NamedTuple):

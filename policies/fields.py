@@ -148,6 +148,9 @@ class PrivateField:
     because a denied field is null. ``column`` is the key of the profile row
     it is read from (default: the snake_case name); ``coarsen`` turns that
     column's value into this field's (a coarse companion computed on read).
+    ``crowd`` names the row key holding how many registered companies share a
+    coarse companion's value: under k, the value is *lone* and reads only as its
+    exact field would (Promise (Coarse companions are k-anonymous)).
     """
 
     name: str
@@ -158,6 +161,7 @@ class PrivateField:
     identity: bool = False
     coarse_of: str | None = None
     coarsen: Callable[[Any], Any] | None = None
+    crowd: str | None = None
     edit: Edit | None = None  # None: not changed through updateProfile's generic path
     open_persona: bool = True  # also a field of PublicProfile
     description: str | None = None
@@ -227,8 +231,13 @@ PROFILE: tuple[PrivateField, ...] = (
     PrivateField(
         "currentEmployer", "Employer", _C, _M, column="current_employer_id", edit=CompanyRef()
     ),
-    PrivateField("employerSector", "str", _R, _M, coarse_of="currentEmployer"),
-    PrivateField("employerSizeBand", "SizeBand", _R, _M, coarse_of="currentEmployer"),
+    # A sector alone, or with a size band, can name the company: see ``crowd``.
+    PrivateField(
+        "employerSector", "str", _R, _M, coarse_of="currentEmployer", crowd="sector_crowd"
+    ),
+    PrivateField(
+        "employerSizeBand", "SizeBand", _R, _M, coarse_of="currentEmployer", crowd="pair_crowd"
+    ),
     PrivateField("yearsOfExperience", "int", _C, edit=Whole(0, 70)),
     PrivateField(
         "experienceBand",
@@ -249,7 +258,7 @@ PROFILE: tuple[PrivateField, ...] = (
 EXPERIENCE: tuple[PrivateField, ...] = (
     PrivateField("title", "str", _C, edit=Text(200)),
     PrivateField("employer", "Employer", _C, column="employer_id", edit=CompanyRef()),
-    PrivateField("employerSector", "str", _C, coarse_of="employer"),
+    PrivateField("employerSector", "str", _C, coarse_of="employer", crowd="sector_crowd"),
     PrivateField("start", "str", _C, edit=Date()),
     PrivateField("end", "str", _C, edit=Date()),
     PrivateField("description", "str", _C, edit=Text(4000, multiline=True)),

@@ -58,6 +58,7 @@ allow(rel: Relation, "read", field: FieldRef) if
     not field.identity and
     admits(rel, field.audience) and
     not confidential_employer(rel, field) and
+    k_anonymous(field) and
     consented(rel, field);
 
 # Promise: candidates stay anonymous until they accept a contact: identity
@@ -77,6 +78,14 @@ confidential_employer(rel: Relation, field: FieldRef) if
     rel.owner_confidential and
     field.name = "currentEmployer" and
     not rel.is_contact;
+
+# Promise (Coarse companions are k-anonymous): a sector, or a sector and size
+# band, that fewer than k registered companies share names the employer as
+# surely as its name. Such a lone value reaches only a viewer who may read the
+# employer itself; everyone else gets the generalised profile (size band
+# withheld, then the sector too). Search filters follow the same rule.
+k_anonymous(field: FieldRef) if not field.lone;
+k_anonymous(field: FieldRef) if field.lone and field.exact_readable;
 
 # Promise (Partners see only consented fields): a partner ATS reads, of what a
 # contact may read, only the fields listed on the candidate's consent receipts:

@@ -26,7 +26,7 @@ from db.facts import RawFacts
 from policies import actions
 from policies.authorizer import Authorizer
 from policies.facts import Relation
-from policies.fields import CANDIDATE_DEFAULTS, experience_band
+from policies.fields import CANDIDATE_DEFAULTS, PROFILE, experience_band
 from resolvers import validation
 from schema import types as t
 from schema.inputs import CandidateFilter
@@ -54,6 +54,9 @@ SEARCH_FIELDS = (
     "summary",
 )
 
+# Those whose value can be lone (Promise (Coarse companions are k-anonymous)).
+LONE_SEARCH_FIELDS = tuple(f.name for f in PROFILE if f.crowd and f.name in SEARCH_FIELDS)
+
 
 def bad_input(message: str, field: str) -> ApiError:
     return ApiError("BAD_USER_INPUT", message, field=field)
@@ -70,13 +73,15 @@ def tier_relations(identity: Identity) -> dict[bool, Relation]:
     }
 
 
-def access_for(authorizer: Authorizer, identity: Identity) -> search_db.Access:
+def access_for(authorizer: Authorizer, identity: Identity, k_anonymity: int) -> search_db.Access:
     rels = tier_relations(identity)
-    return _access(authorizer, rels[False], rels[True])
+    return _access(authorizer, rels[False], rels[True], k_anonymity)
 
 
 @lru_cache(maxsize=64)
-def _access(authorizer: Authorizer, plain: Relation, contact: Relation) -> search_db.Access:
+def _access(
+    authorizer: Authorizer, plain: Relation, contact: Relation, k_anonymity: int
+) -> search_db.Access:
     """The policy's answers for both tiers, asked once per distinct pair of relations.
 
     A tier the viewer may not see contributes no rows at all; in a tier they
@@ -89,12 +94,16 @@ def _access(authorizer: Authorizer, plain: Relation, contact: Relation) -> searc
                 (name, frozenset(a.value for a in authorizer.readable_audiences(rel, name)))
                 for name in SEARCH_FIELDS
             ),
+            lone=tuple(
+                (name, frozenset(a.value for a in authorizer.lone_audiences(rel, name)))
+                for name in LONE_SEARCH_FIELDS
+            ),
         )
         for is_contact, rel in ((False, plain), (True, contact))
         if authorizer.can_see(rel)
     )
     defaults = tuple((name, CANDIDATE_DEFAULTS[name].value) for name in SEARCH_FIELDS)
-    return search_db.Access(defaults=defaults, tiers=tiers)
+    return search_db.Access(defaults=defaults, tiers=tiers, k_anonymity=k_anonymity)
 
 
 def band_floor(min_years: int) -> int | None:
@@ -197,7 +206,7 @@ async def search_candidates(
     first = min(first, MAX_FIRST)
     wanted = criteria(raw_filter)
     position = decode_cursor(after, ranked=wanted.text is not None)
-    access = access_for(ctx.authorizer, identity)
+    access = access_for(ctx.authorizer, identity, ctx.settings.k_anonymity)
     async with ctx.db.autocommit() as conn:
         rows = await search_db.search_candidates(
             conn, identity.member_id, access, wanted, position, first + 1, ctx.now()

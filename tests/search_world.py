@@ -157,3 +157,21 @@ async def candidate(db: Database, audiences: dict[str, str] | None = None, **pro
     """One candidate (stored as the API stores them); returns their opaque profile id."""
     (member,) = await insert_candidates(db, 1, audiences=audiences or {}, **profile)
     return ids.encode(ids.PROFILE, member)
+
+
+async def add_peer_companies(db: Database, sector: str, size_band: str, n: int = 5) -> None:
+    """``n`` more registered companies in this sector and size band, so that the pair is
+    no longer lone (Promise (Coarse companions are k-anonymous), k = 5 by default)."""
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "name": f"Peer {sector} {i}",
+            "email_domain": f"peer-{uuid.uuid4().hex[:12]}.example",
+            "sector": sector,
+            "size_band": size_band,
+        }
+        for i in range(n)
+    ]
+    if rows:
+        async with db.write() as conn:
+            await conn.execute(insert(Company.__table__), rows)

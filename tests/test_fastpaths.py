@@ -43,7 +43,7 @@ async def test_both_fetches_return_the_same_rows(db, api) -> None:
     )
     company = await insert_company(db)
     recruiter = Identity(member_id=uuid.uuid4(), kind="RECRUITER", company_id=company)
-    access = access_for(get_authorizer(), recruiter)
+    access = access_for(get_authorizer(), recruiter, 5)
     wanted = criteria(CandidateFilter(skills=["python"], region="north"))
     search = search_db.statement_for(recruiter.member_id, access, wanted, None, 51)
     assert search is not None

@@ -12,6 +12,7 @@ from tests.network_support import (
     respond,
     send,
 )
+from tests.search_world import add_peer_companies
 
 MESSAGE = (
     "Hi, I read your post on query planners: we are rebuilding our storage "
@@ -96,8 +97,9 @@ async def test_the_whole_story(api):
     assert their["fullName"] is None
 
 
-async def test_confidential_search_shows_only_sector_and_size_until_accepted(api):
+async def test_confidential_search_shows_only_sector_and_size_until_accepted(api, db):
     recruiter, candidate = await _world(api)
+    await add_peer_companies(db, "Logistics", "S1001_5000")  # else they would name Northwind
     await api.update_profile(recruiter, confidentialSearch=True)
     request_id = await request_ok(api, recruiter, candidate, MESSAGE)
 

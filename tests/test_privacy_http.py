@@ -10,6 +10,7 @@ from sqlalchemy import insert
 
 from db.models import Contact
 from policies.fields import PROFILE_FIELDS
+from tests.search_world import add_peer_companies
 from views import ids
 
 SUBFIELDS = {
@@ -69,6 +70,7 @@ async def world(api, db):
     telecom = await api.company("telecom.example", "Telecom", "Telecommunications", "S5001_PLUS")
     await api.company("northwind.example", "Northwind")
     globex = await api.company("globex.example", "Globex", "Banking")
+    await add_peer_companies(db, "Telecommunications", "S5001_PLUS")  # not a lone pair
     owner = await api.sign_up("carla@mail.example", name="Carla Candidate")
     await api.update_profile(
         owner,

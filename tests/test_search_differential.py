@@ -14,6 +14,10 @@ Also checked per world: the fields each returned profile carries, full pages,
 and ``db.facts.load_facts`` against the Python facts (search and
 ``profile(id)`` share their "blocked" SQL).
 
+With k = 2 (Promise (Coarse companions are k-anonymous)), a world's sectors
+are lone or not: a sector filter matches a lone sector only where the exact
+employer is readable, as the policy says when asked about a lone value.
+
 At least 200 worlds per run.
 """
 
@@ -21,16 +25,18 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import Boolean, Text, bindparam, insert, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
+from app import create_app
 from auth.security import TokenClaims, issue_token
 from db import facts as facts_db
 from db.engine import Database
@@ -43,6 +49,7 @@ from tests.search_world import SEARCH, contact_row
 from views import ids
 
 WORLDS = 200
+K = 2  # the least crowd of a sector; worlds have 2 or 3 companies, so both cases occur
 
 SECTORS = ("Energy", "Software")
 SKILLS = ("go", "rust", "sql")
@@ -252,7 +259,13 @@ def readings(world: World) -> dict[uuid.UUID, dict[str, bool]]:
         )
         if authorizer.ask_see(rel):
             audiences = effective_audiences("CANDIDATE", p.audiences)
-            out[p.id] = {f: authorizer.ask_field(rel, f, audiences[f].value) for f in READ_FIELDS}
+            can = {f: authorizer.ask_field(rel, f, audiences[f].value) for f in READ_FIELDS}
+            sector = audiences["employerSector"].value
+            exact = can["currentEmployer"]
+            can["lone employerSector"] = authorizer.ask_field(
+                rel, "employerSector", sector, True, exact
+            )
+            out[p.id] = can
     return out
 
 
@@ -272,6 +285,10 @@ def matches(world: World, p: Person, can: dict[str, bool], f: dict) -> bool:
         can["employerSector"] and sector and sector.lower() == f["employerSector"].lower()
     ):
         return False
+    if "employerSector" in f:
+        crowd = sum(s.lower() == sector.lower() for s in world.sectors)
+        if crowd < K and not can["lone employerSector"]:
+            return False
     if "currentEmployerId" in f and not (
         can["currentEmployer"] and p.employer == f["currentEmployerId"]
     ):
@@ -538,6 +555,14 @@ class Harness:
             assert loaded[p.id] == facts_db.RawFacts(
                 want.is_contact, want.has_pending_request, want.blocked
             ), p
+
+
+@pytest.fixture
+async def app(settings, db):
+    """k = K, and no search budget: when hypothesis shrinks a failure it replays one
+    viewer's searches many times, and must see the failure, not RATE_LIMITED."""
+    limits = {**settings.rate_limits, "search": (1_000_000, 60)}
+    return create_app(replace(settings, k_anonymity=K, rate_limits=limits), db, get_authorizer())
 
 
 async def test_search_returns_exactly_what_the_policy_allows(db, http, settings):

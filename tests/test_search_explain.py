@@ -109,7 +109,7 @@ async def test_common_filters_use_their_indexes_at_100k(db):
         company_id=seeded.company_id,
         email_verified=True,
     )
-    access = access_for(get_authorizer(), identity)
+    access = access_for(get_authorizer(), identity, 5)
     problems = []
     for case, (raw, expected) in CASES.items():
         if raw.current_employer_id == "EMPLOYER":

@@ -14,6 +14,7 @@ import pytest
 from tests.search_world import (
     SEARCH,
     add_contact,
+    add_peer_companies,
     block_company,
     block_member,
     candidate,
@@ -33,10 +34,11 @@ async def _found(api, token, filter=None) -> list[str]:
 
 
 @pytest.fixture
-async def world(api):
-    """A recruiter at Acme; candidates work at Globex (an Energy company)."""
+async def world(api, db):
+    """A recruiter at Acme; candidates work at Globex (an Energy company, not a lone one)."""
     acme = await api.company("acme.example", sector="Software")
     globex = await api.company("globex.example", sector="Energy")
+    await add_peer_companies(db, "Energy", "S51_200")
     recruiter = await api.sign_up("rita@acme.example", "RECRUITER", "Rita")
     return {"acme": acme, "globex": globex, "recruiter": recruiter}
 

@@ -4,6 +4,7 @@ of owners, and shares field plans between its profiles without changing any of t
 from __future__ import annotations
 
 import uuid
+from types import SimpleNamespace
 
 from auth.identity import Identity
 from bench.world import seed
@@ -56,6 +57,8 @@ def _row(kind: str, audiences: dict[str, str]) -> dict:
         "employer_name": "Acme",
         "employer_sector": "Energy",
         "employer_size_band": "S51_200",
+        "sector_crowd": 7,
+        "pair_crowd": 2,  # the size band is lone under k = 5, the sector is not
         "years_of_experience": 7,
         "skills": ["python"],
         "salary_currency": "EUR",
@@ -71,8 +74,9 @@ def test_profiles_sharing_plans_equal_profiles_built_alone() -> None:
     viewer = Identity(
         member_id=uuid.uuid4(), kind="RECRUITER", company_id=uuid.uuid4(), email_verified=True
     )
-    ctx = Context(db=None, settings=None, authorizer=authorizer, identity=viewer)
-    alone = Context(db=None, settings=None, authorizer=authorizer, identity=viewer)
+    settings = SimpleNamespace(k_anonymity=5)  # all that building a profile reads of them
+    ctx = Context(db=None, settings=settings, authorizer=authorizer, identity=viewer)
+    alone = Context(db=None, settings=settings, authorizer=authorizer, identity=viewer)
     tree = {name: {} for name in PROFILE_FIELDS if name != "experiences"}
     tree["experiences"] = {"title": {}, "employer": {"name": {}}}
     tree["currentEmployer"] = {"name": {}}
@@ -86,8 +90,8 @@ def test_profiles_sharing_plans_equal_profiles_built_alone() -> None:
         )
     ]
     experience = {"title": "Dev", "employer_id": None, "employer_name": None}
-    experience |= {"employer_sector": None, "employer_size_band": None}
-    plans = FieldPlans(authorizer, tree)
+    experience |= {"employer_sector": None, "employer_size_band": None, "sector_crowd": 1}
+    plans = FieldPlans(authorizer, tree, 5)
     for row in owners * 2:
         for contact in (False, True):
             facts = RawFacts(is_contact=contact, has_pending_request=False, blocked=False)

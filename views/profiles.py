@@ -206,8 +206,42 @@ class FieldPlan(NamedTuple):
     narrow: frozenset[str]  # delivered fields of CONTACTS-or-narrower audience, or identity
 
 
-def plan_fields(decide: FieldDecider, audiences: Mapping[str, str], tree: Tree) -> FieldPlan:
-    """Ask the policy about each selected private field, once."""
+# Coarse companions whose value may be lone: field -> the row key of its crowd.
+_CROWDS = {f.name: f.crowd for f in PROFILE if f.crowd}
+_EXPERIENCE_CROWDS = {f"experiences.{f.name}": f.crowd for f in EXPERIENCE if f.crowd}
+# A coarse companion -> the exact field it stands for.
+_EXACT = {
+    **{f.name: f.coarse_of for f in PROFILE if f.coarse_of},
+    **{f"experiences.{f.name}": f"experiences.{f.coarse_of}" for f in EXPERIENCE if f.coarse_of},
+}
+
+
+def lone_fields(row: Row, k: int) -> frozenset[str]:
+    """The coarse companions of this profile whose value fewer than ``k`` companies share."""
+    return frozenset(name for name, crowd in _CROWDS.items() if row[crowd] < k)
+
+
+def readable(decide: FieldDecider, audiences: Mapping[str, str], name: str, lone: bool) -> bool:
+    """The policy's decision on one field; for a lone coarse value, with the facts
+    Promise (Coarse companions are k-anonymous) reads: may the exact field be read?"""
+    if not lone:
+        return decide(name, audiences[name])
+    exact = _EXACT[name]
+    return decide.lone(name, audiences[name], decide(exact, audiences[exact]))
+
+
+def plan_fields(
+    decide: FieldDecider,
+    audiences: Mapping[str, str],
+    tree: Tree,
+    lone: frozenset[str] = frozenset(),
+    k: int = 0,
+) -> FieldPlan:
+    """Ask the policy about each selected private field, once.
+
+    ``lone``: this profile's coarse companions shared by fewer than ``k``
+    companies; an experience's own crowd is read from its row.
+    """
     fields: list[tuple[str, Callable[[Row], Any]]] = []
     experiences: Readers | None = None
     narrow: set[str] = set()
@@ -215,10 +249,10 @@ def plan_fields(decide: FieldDecider, audiences: Mapping[str, str], tree: Tree) 
         if name in ALWAYS_SHOWN_PROFILE_FIELDS or name not in audiences:
             continue
         audience = audiences[name]
-        if not decide(name, audience):
+        if not readable(decide, audiences, name, name in lone):
             continue
         if name == "experiences":
-            experiences = _plan_experiences(decide, audiences, tree[name], narrow)
+            experiences = _plan_experiences(decide, audiences, tree[name], narrow, k)
         else:
             fields.append((attr(name), PROFILE_VALUES[name]))
         if audience in _NARROW or name in IDENTITY_FIELDS:
@@ -226,15 +260,25 @@ def plan_fields(decide: FieldDecider, audiences: Mapping[str, str], tree: Tree) 
     return FieldPlan(tuple(fields), experiences, frozenset(narrow))
 
 
-def _plan_experiences(decide, audiences, tree: Tree, narrow: set[str]) -> Readers:
+def _plan_experiences(decide, audiences, tree: Tree, narrow: set[str], k: int) -> Readers:
     allowed = []
     for name in tree:
         key = f"experiences.{name}"
-        if key in audiences and decide(key, audiences[key]):
-            allowed.append((attr(name), EXPERIENCE_VALUES[name]))
-            if audiences[key] in _NARROW:
-                narrow.add(key)
+        if key not in audiences or not decide(key, audiences[key]):
+            continue
+        read = EXPERIENCE_VALUES[name]
+        crowd = _EXPERIENCE_CROWDS.get(key)
+        if crowd and not readable(decide, audiences, key, lone=True):
+            read = _unless_lone(read, crowd, k)
+        allowed.append((attr(name), read))
+        if audiences[key] in _NARROW:
+            narrow.add(key)
     return tuple(allowed)
+
+
+def _unless_lone(read: Callable[[Row], Any], crowd: str, k: int) -> Callable[[Row], Any]:
+    """Each experience names its own employer: its value is withheld where it is lone."""
+    return lambda row: read(row) if row[crowd] >= k else None
 
 
 class FieldPlans:
@@ -246,17 +290,20 @@ class FieldPlans:
     to a profile it was not made for.
     """
 
-    def __init__(self, authorizer: Authorizer, tree: Tree) -> None:
+    def __init__(self, authorizer: Authorizer, tree: Tree, k: int) -> None:
         self._authorizer = authorizer
         self._tree = tree
-        self._plans: dict[tuple[Relation, AudienceKey], FieldPlan] = {}
+        self._k = k
+        self._plans: dict[tuple[Relation, AudienceKey, frozenset[str]], FieldPlan] = {}
 
     def __call__(self, rel: Relation, row: Row) -> FieldPlan:
-        key = (rel, audience_key(row))
+        key = (rel, audience_key(row), lone_fields(row, self._k))
         plan = self._plans.get(key)
         if plan is None:
             decide = self._authorizer.field_decider(rel)
-            plan = self._plans[key] = plan_fields(decide, _audiences(*key[1]), self._tree)
+            audiences = _audiences(*key[1])
+            plan = plan_fields(decide, audiences, self._tree, key[2], self._k)
+            self._plans[key] = plan
         return plan
 
 
@@ -275,7 +322,7 @@ def build_profile(
 
     ``plans``: made for this ``tree``, shared by the profiles of one page.
     """
-    plan = (plans or FieldPlans(ctx.authorizer, tree))(rel, row)
+    plan = (plans or FieldPlans(ctx.authorizer, tree, ctx.settings.k_anonymity))(rel, row)
     values = {attribute: read(row) for attribute, read in plan.fields}
     if plan.experiences is not None:
         values["experiences"] = [
@@ -325,7 +372,7 @@ async def view_rows(
     if "experiences" in tree and visible:
         wanted = sorted(visible)
         experiences = dict(zip(wanted, await ctx.experiences.load_many(wanted), strict=True))
-    plans = FieldPlans(ctx.authorizer, tree)
+    plans = FieldPlans(ctx.authorizer, tree, ctx.settings.k_anonymity)
     out: list[t.Profile | None] = []
     for row in rows:
         if row is None or row["member_id"] not in visible:
