@@ -24,6 +24,14 @@ COMPANIES = [
     ("Northwind Analytics", "northwind.example", "Software", "S51_200"),
     ("Globex Bank", "globex.example", "Banking", "S1001_5000"),
     ("Initech", "initech.example", "Software", "S201_1000"),
+    # Enough software companies that "Software" names none of them (k = 5 by
+    # default): recruiters see a Software candidate's sector, not the size band,
+    # and neither for the lone Telecommunications and Banking companies
+    # (Promise (Coarse companions are k-anonymous)).
+    ("Hooli Demo", "hooli.example", "Software", "S1001_5000"),
+    ("Pied Piper Demo", "piedpiper.example", "Software", "S11_50"),
+    ("Vandelay Software Demo", "vandelay.example", "Software", "S51_200"),
+    ("Umbrella Systems Demo", "umbrella.example", "Software", "S5001_PLUS"),
 ]
 
 RECRUITERS = [

@@ -124,3 +124,37 @@ def test_the_rule_withholds_a_lone_value_unless_the_employer_is_readable() -> No
             for exact in (False, True):
                 lone = authorizer.ask_field(rel, field, audience.value, True, exact)
                 assert lone == (plain and exact), (rel, field, audience, exact)
+
+
+LOG_IN = """mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }"""
+DEMO_VIEW = """{
+  searchCandidates(first: 100) {
+    edges { node { employerSector employerSizeBand currentEmployer { id } } }
+  }
+  companies(first: 100) { sector sizeBand }
+}"""
+
+
+async def test_the_demo_coarse_values_name_no_company(api, db):
+    """The reported attack: in the demo, each candidate's (sector, size band) matched
+    exactly one company of the public list. Now every value a recruiter receives in
+    place of an employer is shared by at least k companies of that list."""
+    from demo.seed import DEMO_PASSWORD, RECRUITERS, seed_demo
+
+    assert await seed_demo(db, quiet=True)
+    delivered = 0
+    for email, _, _ in RECRUITERS:
+        token = (await api.data(LOG_IN, {"e": email, "p": DEMO_PASSWORD}))["logIn"]["token"]
+        data = await api.data(DEMO_VIEW, token=token)
+        companies = [(c["sector"].lower(), c["sizeBand"]) for c in data["companies"]]
+        for edge in data["searchCandidates"]["edges"]:
+            if edge["node"]["currentEmployer"] is not None:
+                continue  # a contact, who may read the employer itself
+            sector, band = edge["node"]["employerSector"], edge["node"]["employerSizeBand"]
+            if band is not None:
+                assert sector is not None
+                assert companies.count((sector.lower(), band)) >= K
+            if sector is not None:
+                delivered += 1
+                assert sum(s == sector.lower() for s, _ in companies) >= K
+    assert delivered, "the demo shows some sectors: the test must see one"
