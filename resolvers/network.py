@@ -28,7 +28,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db import facts as facts_db
 from db import network as network_db
 from db import profiles as profiles_db
 from policies import actions
@@ -56,14 +55,19 @@ CONTACTS_CURSOR = "contacts"
 async def _visible_member(ctx: Context, conn: AsyncConnection, member_id: uuid.UUID, now: datetime):
     """The member's profile row if the policy lets this viewer see them, else None.
 
-    Read inside the mutation's transaction (after ``lock_members``), so that
-    a block committed meanwhile is seen.
+    One statement brings the row together with the viewer's facts towards it,
+    so an unknown, a deleted and a hidden member cost the same statements
+    (Promise (Hidden members do not exist): a refusal must not take longer
+    for a member who exists). Read inside the mutation's transaction (after
+    ``lock_members``), so that a block committed meanwhile is seen.
     """
-    row = (await profiles_db.load_profiles(conn, [member_id])).get(member_id)
+    rows, found = await profiles_db.load_profiles_seen_by(
+        conn, ctx.identity.member_id, [member_id], now
+    )
+    row = rows.get(member_id)
     if row is None:
         return None
-    found = await facts_db.load_facts(conn, ctx.identity.member_id, [member_id], now)
-    rel = relation_for(ctx.identity, row, found.get(member_id, facts_db.NO_FACTS))
+    rel = relation_for(ctx.identity, row, found[member_id])
     return row if ctx.authorizer.can_see(rel) else None
 
 

@@ -24,7 +24,7 @@ from db import network as network_db
 from policies.facts import EdgeRelation
 from schema import types as t
 from views import cursors, ids
-from views.profiles import view_profiles
+from views.profiles import can_see_members, view_profiles
 from views.selection import Tree
 from web.context import Context
 
@@ -53,6 +53,14 @@ def edge_relation(ctx: Context, row: Row) -> EdgeRelation:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+async def visible_edges(ctx: Context, rows: Sequence[Row]) -> list[Row]:
+    """The rows whose edge this viewer may read and whose counterpart exists for them."""
+    readable = [row for row in rows if ctx.authorizer.can_read_edge(edge_relation(ctx, row))]
+    viewer = ctx.identity.member_id
+    seen = await can_see_members(ctx, [counterpart_of(row, viewer) for row in readable])
+    return [row for row, visible in zip(readable, seen, strict=True) if visible]
 
 
 async def view_edges(
@@ -112,30 +120,31 @@ async def page_of_edges(
 ) -> t.ContactRequestConnection:
     """One page of a newest-first list of edges, keyset-paged on (``key``, id).
 
-    ``fetch(conn, position, limit)`` gives the rows after ``position``. An edge
-    this viewer may not see is left out and the page is topped up from the
-    following rows, so pages stay full.
+    ``fetch(conn, position, limit)`` gives the rows after ``position``. The
+    policy drops the edges this viewer may not see *before* the page is cut:
+    rows are fetched until the page holds ``first`` visible edges and one more
+    visible edge is known to follow, or the list ends. So ``hasNextPage`` and
+    the cursors count only what the viewer may see: an edge hidden by a block
+    answers exactly like one whose counterpart deleted their account
+    (Promises (Hidden members do not exist), (Edges are private)).
     """
     limit = cursors.page_size(first)
     position = cursors.decode(cursor_kind, after)
-    edges: list[t.ContactRequestEdge] = []
-    more = False
-    while len(edges) < limit:
-        need = limit - len(edges)
+    kept: list[Row] = []
+    while len(kept) <= limit:
         async with ctx.db.autocommit() as conn:
-            rows = await fetch(conn, position, need + 1)
-        more = len(rows) > need
-        rows = rows[:need]
-        if not rows:
+            rows = await fetch(conn, position, limit + 1)
+        kept += await visible_edges(ctx, rows)
+        if len(rows) <= limit:
             break
-        for row, view in zip(rows, await view_edges(ctx, rows, tree), strict=True):
-            if view is not None:
-                cursor = cursors.encode(cursor_kind, row[key], row["id"])
-                edges.append(t.ContactRequestEdge(node=view, cursor=cursor))
         position = rows[-1][key], rows[-1]["id"]
-        if not more:
-            break
+    page = kept[:limit]
+    edges = [
+        t.ContactRequestEdge(node=view, cursor=cursors.encode(cursor_kind, row[key], row["id"]))
+        for row, view in zip(page, await view_edges(ctx, page, tree), strict=True)
+        if view is not None  # decided above through the same loaders: never None here
+    ]
     end = edges[-1].cursor if edges else None
     return t.ContactRequestConnection(
-        edges=edges, page_info=t.PageInfo(has_next_page=more, end_cursor=end)
+        edges=edges, page_info=t.PageInfo(has_next_page=len(kept) > limit, end_cursor=end)
     )
