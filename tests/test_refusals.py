@@ -13,7 +13,18 @@ from __future__ import annotations
 import pytest
 
 from tests.client import PASSWORD, Api, Member
-from tests.network_support import BLOCK, SEND, block, personal, unknown_profile_id
+from tests.network_support import (
+    BLOCK,
+    END,
+    RESPOND,
+    SEND,
+    WITHDRAW,
+    block,
+    personal,
+    request_ok,
+    unknown_profile_id,
+    unknown_request_id,
+)
 
 READ = "query($id: ID!) { profile(id: $id) { id alias headline kind } }"
 RESOLVE = "query($id: ID!) { node(id: $id) { id ... on Profile { alias headline } } }"
@@ -26,6 +37,17 @@ PATHS = {
     "unblockMember": (BLOCK["unblockMember"], lambda target: {"id": target}),
     "profile": (READ, lambda target: {"id": target}),
     "node": (RESOLVE, lambda target: {"id": target}),
+}
+
+
+RESOLVE_REQUEST = "query($id: ID!) { node(id: $id) { id ... on ContactRequest { status } } }"
+
+# Every path a member can send a contact request id down.
+EDGE_PATHS = {
+    "respondToContactRequest": (RESPOND, lambda edge: {"r": edge, "a": True, "s": False}),
+    "withdrawContactRequest": (WITHDRAW, lambda edge: {"r": edge}),
+    "endContact": (END, lambda edge: {"r": edge}),
+    "node": (RESOLVE_REQUEST, lambda edge: {"id": edge}),
 }
 
 
@@ -59,9 +81,11 @@ async def refusal_world(api: Api) -> tuple[Member, Member, dict[str, str]]:
     return recruiter, visible, refused
 
 
-async def answer(api: Api, db, path: str, target: str, token: str) -> tuple[bytes, list[str]]:
+async def answer(
+    api: Api, db, path: str, target: str, token: str, paths=PATHS
+) -> tuple[bytes, list[str]]:
     """The response body's bytes and the SQL statements sent while answering."""
-    query, variables = PATHS[path]
+    query, variables = paths[path]
     with db.counter.capture() as statements:
         response = await api.raw(query, variables(target), token)
     assert response.status_code == 200, response.text
@@ -100,3 +124,42 @@ async def test_the_refusal_is_not_found_everywhere(api, db):
         ]
     assert await api.data(READ, {"id": target}, recruiter.token) == {"profile": None}
     assert await api.data(RESOLVE, {"id": target}, recruiter.token) == {"node": None}
+
+
+async def edge_world(api: Api) -> tuple[Member, dict[str, str]]:
+    """A recruiter and the request ids that name no edge of theirs they may see: unknown,
+    one whose candidate deleted their account, one whose candidate blocked them since,
+    and another recruiter's."""
+    await api.company("acme.example", "Acme")
+    await api.company("globex.example", "Globex")
+    rita, gus = api.admins["acme.example"], api.admins["globex.example"]
+    leaver = await api.sign_up("lea@mail.example", "CANDIDATE", "Lea")
+    blocker = await api.sign_up("bea@mail.example", "CANDIDATE", "Bea")
+    other = await api.sign_up("oto@mail.example", "CANDIDATE", "Oto")
+    deleted = await request_ok(api, rita, leaver, personal("Lea"))
+    hidden = await request_ok(api, rita, blocker, personal("Bea"))
+    theirs = await request_ok(api, gus, other, personal("Oto"))
+    assert (await api.data(DELETE, {"p": PASSWORD}, leaver.token))["deleteAccount"]["ok"]
+    assert (await block(api, blocker, "blockMember", rita.id))["ok"]
+    return rita, {
+        "unknown": unknown_request_id(),
+        "deleted": deleted,
+        "hidden by a member block": hidden,
+        "another recruiter's": theirs,
+    }
+
+
+@pytest.mark.parametrize("path", sorted(EDGE_PATHS))
+async def test_request_ids_refuse_alike_whatever_hides_the_edge(api, db, path):
+    """An edge whose counterpart blocked me answers like one whose counterpart left."""
+    rita, refused = await edge_world(api)
+    for target in refused.values():
+        await answer(api, db, path, target, rita.token, EDGE_PATHS)
+    got = {
+        case: await answer(api, db, path, target, rita.token, EDGE_PATHS)
+        for case, target in refused.items()
+    }
+    body, statements = got["unknown"]
+    for case, (other_body, other_statements) in got.items():
+        assert other_statements == statements, case
+        assert other_body == body, case

@@ -66,17 +66,21 @@ async def visible_edges(ctx: Context, rows: Sequence[Row]) -> list[Row]:
 async def view_edges(
     ctx: Context, rows: Sequence[Row], tree: Tree
 ) -> list[t.ContactRequest | None]:
-    """Each edge as this viewer may see it (None: it does not exist for them)."""
-    readable = [row for row in rows if ctx.authorizer.can_read_edge(edge_relation(ctx, row))]
+    """Each edge as this viewer may see it (None: it does not exist for them).
+
+    An edge the viewer may not read has its counterpart looked up all the
+    same, as ``ids.NOBODY``: it then costs what an edge whose counterpart is
+    hidden costs (Promise (Hidden members do not exist)).
+    """
     viewer = ctx.identity.member_id
-    others = [counterpart_of(row, viewer) for row in readable]
-    profiles = dict(
-        zip(
-            (row["id"] for row in readable),
-            await view_profiles(ctx, others, tree.get("counterpart", {})),
-            strict=True,
-        )
-    )
+    others = [
+        counterpart_of(row, viewer)
+        if ctx.authorizer.can_read_edge(edge_relation(ctx, row))
+        else ids.NOBODY
+        for row in rows
+    ]
+    found = await view_profiles(ctx, others, tree.get("counterpart", {}))
+    profiles = {row["id"]: profile for row, profile in zip(rows, found, strict=True)}
     out: list[t.ContactRequest | None] = []
     for row in rows:
         counterpart = profiles.get(row["id"])
@@ -104,6 +108,8 @@ async def view_edge(ctx: Context, edge_id: uuid.UUID | None, tree: Tree) -> t.Co
     async with ctx.db.autocommit() as conn:
         rows = await network_db.edges_by_ids(conn, ctx.identity.member_id, ctx.now(), [edge_id])
     if edge_id not in rows:
+        # The lookup a real edge costs: an unknown id takes as long as a hidden one.
+        await view_profiles(ctx, [ids.NOBODY], {})
         return None
     return (await view_edges(ctx, [rows[edge_id]], tree))[0]
 
