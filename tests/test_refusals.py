@@ -28,13 +28,20 @@ from tests.network_support import (
 
 READ = "query($id: ID!) { profile(id: $id) { id alias headline kind } }"
 RESOLVE = "query($id: ID!) { node(id: $id) { id ... on Profile { alias headline } } }"
+SET_ROLE = """mutation($id: ID!) {
+  setCompanyRole(profileId: $id, role: ADMIN) { userErrors { code message field } } }"""
+REMOVE = """mutation($id: ID!) {
+  removeFromCompany(profileId: $id) { userErrors { code message field } } }"""
 DELETE = "mutation($p: String!) { deleteAccount(password: $p) { ok userErrors { code } } }"
 
-# Every path a recruiter can send a member id down, with the variables it takes.
+# Every path a recruiter (here their company's admin) can send a member id down,
+# with the variables it takes.
 PATHS = {
     "sendContactRequest": (SEND, lambda target: {"p": target, "m": personal("there")}),
     "blockMember": (BLOCK["blockMember"], lambda target: {"id": target}),
     "unblockMember": (BLOCK["unblockMember"], lambda target: {"id": target}),
+    "setCompanyRole": (SET_ROLE, lambda target: {"id": target}),
+    "removeFromCompany": (REMOVE, lambda target: {"id": target}),
     "profile": (READ, lambda target: {"id": target}),
     "node": (RESOLVE, lambda target: {"id": target}),
 }
