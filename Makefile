@@ -23,9 +23,10 @@ $(STAMP): pyproject.toml
 assets: install  ## GraphiQL's scripts and styles, served by the app itself
 	$(BIN)/python -m static.fetch_assets
 
-bench: install  ## privacy, search and abuse-limit benchmarks (prints tables of ratios)
+bench: install  ## privacy, search, refusal-timing and abuse-limit benchmarks (prints tables of ratios)
 	$(BIN)/python -m bench.privacy
 	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.refusals
 	$(BIN)/python -m bench.login_flood
 	$(BIN)/python -m bench.attacks
 

@@ -29,7 +29,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db import facts as facts_db
 from db import network as network_db
 from db import profiles as profiles_db
 from policies import actions
@@ -59,14 +58,19 @@ CONTACTS_CURSOR = "contacts"
 async def _visible_member(ctx: Context, conn: AsyncConnection, member_id: uuid.UUID, now: datetime):
     """The member's profile row if the policy lets this viewer see them, else None.
 
-    Read inside the mutation's transaction (after ``lock_members``), so that
-    a block committed meanwhile is seen.
+    One statement brings the row together with the viewer's facts towards it,
+    so an unknown, a deleted and a hidden member cost the same statements
+    (Promise (Hidden members do not exist): a refusal must not take longer
+    for a member who exists). Read inside the mutation's transaction (after
+    ``lock_members``), so that a block committed meanwhile is seen.
     """
-    row = (await profiles_db.load_profiles(conn, [member_id])).get(member_id)
+    rows, found = await profiles_db.load_profiles_seen_by(
+        conn, ctx.identity.member_id, [member_id], now
+    )
+    row = rows.get(member_id)
     if row is None:
         return None
-    found = await facts_db.load_facts(conn, ctx.identity.member_id, [member_id], now)
-    rel = relation_for(ctx.identity, row, found.get(member_id, facts_db.NO_FACTS))
+    rel = relation_for(ctx.identity, row, found[member_id])
     return row if ctx.authorizer.can_see(rel) else None
 
 
@@ -81,25 +85,30 @@ async def _my_edge(
         raise not_found("requestId")
     me = ctx.identity.member_id
     edge = (await network_db.edges_by_ids(conn, me, now, [edge_id], lock=True)).get(edge_id)
+    facts = await _edge_facts(ctx, conn, edge, now)
     if edge is None:
         raise not_found("requestId")
-    ctx.authorize(action, await _edge_facts(ctx, conn, edge, now))
+    ctx.authorize(action, facts)
     return edge
 
 
-async def _edge_facts(ctx: Context, conn: AsyncConnection, edge: dict, now: datetime) -> EdgeFacts:
+async def _edge_facts(
+    ctx: Context, conn: AsyncConnection, edge: dict | None, now: datetime
+) -> EdgeFacts:
     """The viewer's end of the edge, and whether the other end exists for them.
 
-    Promise (Edges are private): an edge that is not theirs has no side, and
-    its counterpart is not even looked up: that path sends no more queries
-    than an unknown id does.
+    Promises (Edges are private), (Hidden members do not exist): an unknown
+    edge, someone else's edge and mine whose counterpart is hidden from me
+    all refuse alike, after the same statements: where there is no
+    counterpart of mine, ``ids.NOBODY`` is looked up instead. Otherwise an
+    edge whose counterpart blocked me (one more lookup) would tell itself
+    from one whose counterpart deleted their account (gone with it).
     """
     me = ctx.identity.member_id
-    sides = {edge["candidate_id"]: "candidate", edge["recruiter_id"]: "recruiter"}
-    side = sides.get(me) if me is not None else None
-    if side is None:
-        return EdgeFacts()
-    visible = await _visible_member(ctx, conn, counterpart_of(edge, me), now) is not None
+    sides = {edge["candidate_id"]: "candidate", edge["recruiter_id"]: "recruiter"} if edge else {}
+    side = sides.get(me)
+    counterpart = counterpart_of(edge, me) if side is not None else ids.NOBODY
+    visible = await _visible_member(ctx, conn, counterpart, now) is not None
     return EdgeFacts(side=side, counterpart_visible=visible)
 
 

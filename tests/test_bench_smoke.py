@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bench import attacks, login_flood, soak
+from bench import attacks, login_flood, refusals, soak
 from bench.privacy import execute, measure, prime, report
 from bench.served import RECRUITER, log_in
 from bench.variants import FIELDS, variants
@@ -108,6 +108,23 @@ async def test_measure_times_every_variant_and_reports_the_ratios(db, settings):
     assert "obvious / policy path = " in table
     for v in results.variants:
         assert f"| {v.label} |" in table
+
+
+async def test_refusals_bench_samples_every_case_of_every_path(db, settings):
+    results = await refusals.measure(db, settings, samples=3, warmup=1)
+    assert [r.path for r in results] == list(refusals.PATHS)
+    for result in results:
+        assert {case: len(ms) for case, ms in result.ms.items()} == dict.fromkeys(refusals.CASES, 3)
+        assert result.identical, result.path  # the three refusals answer the same bytes
+    table = refusals.report(results, 3)
+    assert "| path | unknown | deleted | hidden | AUC hidden/unknown |" in table
+    assert "worst AUC: " in table
+
+
+def test_the_refusals_auc_is_folded():
+    assert refusals.auc([1, 2, 3], [1, 2, 3]) == 0.5
+    assert refusals.auc([4, 5], [1, 2]) == refusals.auc([1, 2], [4, 5]) == 1.0
+    assert refusals.auc([1, 3], [2, 2]) == 0.5
 
 
 # --- the outside-in benchmarks, seconds long, against one served instance ------------

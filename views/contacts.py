@@ -24,7 +24,7 @@ from db import network as network_db
 from policies.facts import EdgeRelation
 from schema import types as t
 from views import cursors, ids
-from views.profiles import view_profiles
+from views.profiles import can_see_members, view_profiles
 from views.selection import Tree
 from web.context import Context
 
@@ -55,20 +55,32 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+async def visible_edges(ctx: Context, rows: Sequence[Row]) -> list[Row]:
+    """The rows whose edge this viewer may read and whose counterpart exists for them."""
+    readable = [row for row in rows if ctx.authorizer.can_read_edge(edge_relation(ctx, row))]
+    viewer = ctx.identity.member_id
+    seen = await can_see_members(ctx, [counterpart_of(row, viewer) for row in readable])
+    return [row for row, visible in zip(readable, seen, strict=True) if visible]
+
+
 async def view_edges(
     ctx: Context, rows: Sequence[Row], tree: Tree
 ) -> list[t.ContactRequest | None]:
-    """Each edge as this viewer may see it (None: it does not exist for them)."""
-    readable = [row for row in rows if ctx.authorizer.can_read_edge(edge_relation(ctx, row))]
+    """Each edge as this viewer may see it (None: it does not exist for them).
+
+    An edge the viewer may not read has its counterpart looked up all the
+    same, as ``ids.NOBODY``: it then costs what an edge whose counterpart is
+    hidden costs (Promise (Hidden members do not exist)).
+    """
     viewer = ctx.identity.member_id
-    others = [counterpart_of(row, viewer) for row in readable]
-    profiles = dict(
-        zip(
-            (row["id"] for row in readable),
-            await view_profiles(ctx, others, tree.get("counterpart", {})),
-            strict=True,
-        )
-    )
+    others = [
+        counterpart_of(row, viewer)
+        if ctx.authorizer.can_read_edge(edge_relation(ctx, row))
+        else ids.NOBODY
+        for row in rows
+    ]
+    found = await view_profiles(ctx, others, tree.get("counterpart", {}))
+    profiles = {row["id"]: profile for row, profile in zip(rows, found, strict=True)}
     out: list[t.ContactRequest | None] = []
     for row in rows:
         counterpart = profiles.get(row["id"])
@@ -96,6 +108,8 @@ async def view_edge(ctx: Context, edge_id: uuid.UUID | None, tree: Tree) -> t.Co
     async with ctx.db.autocommit() as conn:
         rows = await network_db.edges_by_ids(conn, ctx.identity.member_id, ctx.now(), [edge_id])
     if edge_id not in rows:
+        # The lookup a real edge costs: an unknown id takes as long as a hidden one.
+        await view_profiles(ctx, [ids.NOBODY], {})
         return None
     return (await view_edges(ctx, [rows[edge_id]], tree))[0]
 
@@ -112,30 +126,31 @@ async def page_of_edges(
 ) -> t.ContactRequestConnection:
     """One page of a newest-first list of edges, keyset-paged on (``key``, id).
 
-    ``fetch(conn, position, limit)`` gives the rows after ``position``. An edge
-    this viewer may not see is left out and the page is topped up from the
-    following rows, so pages stay full.
+    ``fetch(conn, position, limit)`` gives the rows after ``position``. The
+    policy drops the edges this viewer may not see *before* the page is cut:
+    rows are fetched until the page holds ``first`` visible edges and one more
+    visible edge is known to follow, or the list ends. So ``hasNextPage`` and
+    the cursors count only what the viewer may see: an edge hidden by a block
+    answers exactly like one whose counterpart deleted their account
+    (Promises (Hidden members do not exist), (Edges are private)).
     """
     limit = cursors.page_size(first)
     position = cursors.decode(cursor_kind, after)
-    edges: list[t.ContactRequestEdge] = []
-    more = False
-    while len(edges) < limit:
-        need = limit - len(edges)
+    kept: list[Row] = []
+    while len(kept) <= limit:
         async with ctx.db.autocommit() as conn:
-            rows = await fetch(conn, position, need + 1)
-        more = len(rows) > need
-        rows = rows[:need]
-        if not rows:
+            rows = await fetch(conn, position, limit + 1)
+        kept += await visible_edges(ctx, rows)
+        if len(rows) <= limit:
             break
-        for row, view in zip(rows, await view_edges(ctx, rows, tree), strict=True):
-            if view is not None:
-                cursor = cursors.encode(cursor_kind, row[key], row["id"])
-                edges.append(t.ContactRequestEdge(node=view, cursor=cursor))
         position = rows[-1][key], rows[-1]["id"]
-        if not more:
-            break
+    page = kept[:limit]
+    edges = [
+        t.ContactRequestEdge(node=view, cursor=cursors.encode(cursor_kind, row[key], row["id"]))
+        for row, view in zip(page, await view_edges(ctx, page, tree), strict=True)
+        if view is not None  # decided above through the same loaders: never None here
+    ]
     end = edges[-1].cursor if edges else None
     return t.ContactRequestConnection(
-        edges=edges, page_info=t.PageInfo(has_next_page=more, end_cursor=end)
+        edges=edges, page_info=t.PageInfo(has_next_page=len(kept) > limit, end_cursor=end)
     )

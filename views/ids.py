@@ -17,6 +17,11 @@ COMPANY = "co"
 CONSENT_RECEIPT = "rc"
 SESSION = "se"
 
+# A member id no account has (ids are random UUID4s, whose version is never 0).
+# Looking it up costs what looking up a real member costs: refusals that must
+# take alike look it up where there is no member to look up.
+NOBODY = uuid.UUID(int=0)
+
 
 def encode(kind: str, value: uuid.UUID) -> str:
     return f"{kind}_{base64.urlsafe_b64encode(value.bytes).rstrip(b'=').decode()}"
