@@ -138,12 +138,13 @@ class Webhooks:
     """Delivery of erasure notices to partners (web/worker.py, docs/webhooks.md).
 
     Retries back off exponentially with jitter: with the defaults a notice is
-    tried for about two days (30 s doubling, capped at 6 h, 14 attempts)
-    before it is marked dead, long enough to ride out a partner's weekend outage.
+    tried 20 times over about two days (30 s doubling, capped at 6 h, each
+    wait jittered to between half and all of it: 31 to 62 hours in all) before
+    it is marked dead, long enough to ride out a partner's weekend outage.
     """
 
     worker_in_app: bool = True  # the worker runs as a task of the serving process
-    max_attempts: int = 14
+    max_attempts: int = 20
     backoff_seconds: float = 30.0  # before the second attempt; doubles after each failure
     backoff_max_seconds: float = 6 * 3600.0
     timeout_seconds: float = 10.0  # one attempt: connect, send, answer
