@@ -316,10 +316,11 @@ async def block_company(ctx: Context, conn: AsyncConnection, company_id: str) ->
     await network_db.lock_members(conn, [me])
     now = ctx.now()
     await network_db.add_company_block(conn, me, target)
-    withdrawn = await network_db.close_open_edges(conn, me, now, employer=target)
+    ended = await network_db.close_open_edges(conn, me, now, employer=target)
     # Whoever works there now, the company's ATS gets nothing more from me.
-    withdrawn += await network_db.stop_sharing_with_company(conn, me, target, now)
-    # Told as a withdrawal, like any other: the block itself stays one-way.
+    withdrawn = await network_db.stop_sharing_with_company(conn, me, target, now)
+    # Told exactly as an ended contact and a withdrawal are: the block stays one-way.
+    await notices.notify(conn, notices.CONTACT_ENDED, ended, now)
     await notices.notify(conn, notices.CONSENT_WITHDRAWN, withdrawn, now)
 
 

@@ -11,11 +11,14 @@ nothing, so a notice never tells a partner about someone it did not know.
 The events, and what the partner is asked to delete:
 
 - ``candidate.erased``: the candidate deleted their account: everything about them;
-- ``consent.withdrawn``: the candidate withdrew their consent, or blocked the
-  company (the notice does not say which: Company blocks and hiding are
-  one-way): what the contact's receipt shared;
+- ``consent.withdrawn``: the candidate withdrew their consent to share a
+  contact that goes on: what the contact's receipt shared;
 - ``contact.ended``: the contact ended (either side, a block, hiding from the
   employer, the recruiter leaving the company): the same.
+
+A block or hiding is told exactly as what the other side already sees: the
+contact ended (or, for a contact whose recruiter has left the company, the
+sharing stopped). Nothing says why (Company blocks and hiding are one-way).
 
 The body is built here, once, and stored as the exact bytes to sign and send;
 it names the candidate by ``views.ids.candidate_id_for_partner`` and holds

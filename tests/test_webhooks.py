@@ -98,8 +98,9 @@ async def _delete(api, w: World):
 EVENTS = {
     "withdrawAtsConsent": (_withdraw, "consent.withdrawn"),
     "endContact": (_end, "contact.ended"),
-    # A block is told as a withdrawal: Company blocks and hiding are one-way.
-    "blockCompany": (_block_company, "consent.withdrawn"),
+    # A block is told as what the recruiter sees: the contact ended, no reason given
+    # (Company blocks and hiding are one-way).
+    "blockCompany": (_block_company, "contact.ended"),
     "deleteAccount": (_delete, "candidate.erased"),
 }
 

@@ -36,6 +36,7 @@ import httpx
 
 MAX_URL = 2000
 USER_AGENT = "SUPLINKS-Webhooks/1"
+RESOLVE_TIMEOUT = 5.0  # seconds: a stalled resolver must not stall the worker
 _SECRET_LABEL = b"suplinks webhook secret|"
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -117,8 +118,8 @@ async def check_url(raw: str, *, production: bool) -> Target:
     """
     scheme, host, port, path = parse_url(raw, production=production)
     try:
-        addresses = await resolve_host(host, port)
-    except (OSError, UnicodeError) as exc:
+        addresses = await asyncio.wait_for(resolve_host(host, port), RESOLVE_TIMEOUT)
+    except (OSError, UnicodeError, TimeoutError) as exc:
         raise UnsafeUrl("The host name does not resolve.") from exc
     if not addresses or not all(address_allowed(a, production=production) for a in addresses):
         raise UnsafeUrl("The URL must point to a public address.")
