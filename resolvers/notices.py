@@ -1,6 +1,7 @@
 """Erasure notices: written to the outbox in the transaction of the change they report.
 
-Promise (partners that received a member's data are told to erase it).
+Promise (The member's own data): partners that received a member's data are
+told to erase it.
 
 A partner has received a candidate when the candidate gave a consent receipt
 to its company (live or since withdrawn): that is what let the company's ATS

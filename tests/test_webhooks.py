@@ -20,7 +20,7 @@ from config import Settings, Webhooks
 from db import outbox as outbox_db
 from db.engine import Database
 from tests.client import PASSWORD
-from tests.network_support import BLOCK, END
+from tests.network_support import BLOCK, END, personal, request_ok, respond
 from tests.partner_support import WITHDRAW_CONSENT
 from tests.webhook_support import (
     DELIVERIES,
@@ -154,7 +154,8 @@ async def test_a_partner_that_pulled_the_candidate_gets_one_signed_notice(
 
 async def test_each_event_its_own_notice_and_nothing_twice(api, db, settings, receivers):
     """Withdrawal, then the end of the contact (nothing left shared: no notice), then
-    the erasure: two notices with two event ids, each once."""
+    the erasure: two notices with two event ids, each once. A candidate who never
+    shared with acme's ATS ends their contact and erases their account: nothing."""
     acme_receiver, beta_receiver = receivers
     w = await world(api, acme_receiver, beta_receiver)
     worker = Worker(fast(settings), db)
@@ -163,7 +164,15 @@ async def test_each_event_its_own_notice_and_nothing_twice(api, db, settings, re
     await drain(worker, lambda: len(acme_receiver.received) == 1)
     await _delete(api, w)
     await drain(worker, lambda: len(acme_receiver.received) == 2)
+
+    # A contact acme's ATS never received (accepted without sharing): nothing, ever.
+    other = await api.sign_up("other@mail.example", name="Olive Other")
+    request_id = await request_ok(api, w.acme.admin, other, personal("Olive"))
+    assert not (await respond(api, other, request_id, True, share=False))["userErrors"]
+    await _end(api, World(w.acme, w.beta, other, request_id, ""))
+    await _delete(api, World(w.acme, w.beta, other, request_id, ""))
     await settle(worker)
+
     types = [r.json["type"] for r in acme_receiver.received]
     assert types == ["consent.withdrawn", "candidate.erased"]
     assert len(acme_receiver.events()) == 2 and beta_receiver.received == []

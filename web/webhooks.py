@@ -1,6 +1,7 @@
 """Erasure notices over HTTP: where they may go, how they are signed, how one is sent.
 
-Promise (partners that received a member's data are told to erase it).
+Promise (The member's own data): partners that received a member's data are
+told to erase it.
 
 Where a notice may go (checked when an admin sets the URL, and again at
 every delivery, after resolving the name):
