@@ -90,6 +90,12 @@ async def _block_company(api, w: World):
     assert data["blockCompany"]["ok"], data
 
 
+async def _join_the_company(api, w: World):
+    """The candidate starts working at acme, hidden from their employer (the
+    default): what is open with acme's members ends."""
+    await api.update_profile(w.candidate, currentEmployerId=w.acme.company_id)
+
+
 async def _delete(api, w: World):
     data = await api.data(DELETE, {"p": PASSWORD}, w.candidate.token)
     assert data["deleteAccount"]["ok"], data
@@ -101,6 +107,7 @@ EVENTS = {
     # A block is told as what the recruiter sees: the contact ended, no reason given
     # (Company blocks and hiding are one-way).
     "blockCompany": (_block_company, "contact.ended"),
+    "currentEmployer": (_join_the_company, "contact.ended"),
     "deleteAccount": (_delete, "candidate.erased"),
 }
 
