@@ -104,24 +104,33 @@ async def revoke_client(
     return IssuedClient(row["id"], row["client_id"], "")
 
 
-async def set_webhook(
-    ctx: Context, conn: AsyncConnection, company_id: uuid.UUID, client_id: str, url: str | None
-) -> IssuedClient:
-    """Set (a new secret, shown once) or remove (``url`` None) a client's webhook.
+async def webhook_url(ctx: Context, url: str | None) -> str | None:
+    """The URL, if notices may go there (None: no webhook).
 
-    The URL is checked now, and again before each delivery (``web.webhooks``):
-    https only in production, never to an internal address.
+    Checked before the transaction (resolving a name may take seconds), and
+    again before each delivery (``web.webhooks``): https only in production,
+    never to an internal address.
     """
-    row = await own_client(conn, company_id, client_id)
     if url is None:
-        await partner_db.set_webhook(conn, row["id"], None, None)
-        return IssuedClient(row["id"], row["client_id"], "")
+        return None
     try:
         await check_url(url.strip(), production=ctx.settings.production)
     except UnsafeUrl as exc:
         raise problem("INVALID_URL", str(exc), "url") from exc
+    return url.strip()
+
+
+async def set_webhook(
+    ctx: Context, conn: AsyncConnection, company_id: uuid.UUID, client_id: str, url: str | None
+) -> IssuedClient:
+    """Set (a new secret, shown once) or remove (``url`` None) a client's webhook;
+    ``url`` comes from ``webhook_url``."""
+    row = await own_client(conn, company_id, client_id)
+    if url is None:
+        await partner_db.set_webhook(conn, row["id"], None, None)
+        return IssuedClient(row["id"], row["client_id"], "")
     salt = secrets.token_urlsafe(32)
-    await partner_db.set_webhook(conn, row["id"], url.strip(), salt)
+    await partner_db.set_webhook(conn, row["id"], url, salt)
     return IssuedClient(row["id"], row["client_id"], "", secret_for(ctx.settings.secret_key, salt))
 
 

@@ -6,7 +6,7 @@ import strawberry
 
 from resolvers import partner as r
 from resolvers import pipeline
-from resolvers.mutations import run
+from resolvers.mutations import checked, run
 from schema.payloads import ApiClientPayload
 from schema.types import ContactRequestConnection, WebhookDeliveryConnection
 
@@ -110,6 +110,11 @@ class PartnerMutation:
     ) -> ApiClientPayload:
         ctx = info.context
         company_id = r.managed_company(ctx)
+        checked_url, errors = await checked(r.webhook_url(ctx, url))
+        if errors:
+            return ApiClientPayload(user_errors=errors)
         return _payload(
-            await run(ctx, lambda conn: r.set_webhook(ctx, conn, company_id, client_id, url))
+            await run(
+                ctx, lambda conn: r.set_webhook(ctx, conn, company_id, client_id, checked_url)
+            )
         )
