@@ -2,6 +2,8 @@
 
 python app.py serve [--host H] [--port P] [--demo]   apply migrations, then serve
 python app.py migrate                                 apply pending migrations
+python app.py worker                                  deliver erasure notices, purge on schedule
+python app.py purge                                   delete what is past its retention period
 python app.py seed-demo                               add demo data to an empty database
 python app.py trusted-documents OUT.json [FOLDER]     write a trusted-documents manifest
 """
@@ -18,6 +20,8 @@ import os
 import secrets
 import signal
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import orjson
@@ -47,6 +51,7 @@ from web.errors import Refusal, too_many_requests
 from web.ratelimit import RateLimiter, limiter_for
 from web.request_body import RequestGuard
 from web.trusted_documents import TrustedDocuments, build_manifest
+from web.worker import Worker, running
 
 STATIC_DIR = PROJECT_ROOT / "static"
 GRAPHIQL_PAGE = STATIC_DIR / "graphiql.html"
@@ -218,7 +223,22 @@ def create_app(settings: Settings, db: Database, authorizer: Authorizer | None =
         *mail_pages(settings, db, mailer),
         Mount("/static", PageFiles(directory=STATIC_DIR, check_dir=False), name="static"),
     ]
-    return RequestIdMiddleware(Starlette(routes=routes))
+    return RequestIdMiddleware(Starlette(routes=routes, lifespan=worker_lifespan(settings, db)))
+
+
+def worker_lifespan(settings: Settings, db: Database):
+    """The app's lifespan: the webhook worker runs beside the API unless
+    ``SUPLINKS_WEBHOOK_WORKER=off`` (then run ``python app.py worker``)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if not settings.webhooks.worker_in_app:
+            yield
+            return
+        async with running(settings, db):
+            yield
+
+    return lifespan
 
 
 # --- command line ------------------------------------------------------------
@@ -263,6 +283,31 @@ async def _create_api_client(url: str, company: str, name: str, scopes: list[str
     return 0
 
 
+async def _work(settings: Settings, url: str) -> int:
+    """Deliver and purge until SIGINT or SIGTERM; a notice in flight is recorded first."""
+    db = Database(url, pool_size=2)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await Worker(settings, db).run(stop)
+    finally:
+        await db.dispose()
+    return 0
+
+
+async def _purge(settings: Settings, url: str) -> int:
+    db = Database(url, pool_size=1)
+    try:
+        deleted = await Worker(settings, db).purge()
+    finally:
+        await db.dispose()
+    for name, count in deleted.items():
+        print(f"{name}={count}")
+    return 0
+
+
 def _write_manifest(output: Path, folder: Path) -> int:
     manifest = build_manifest(folder)
     if not manifest:
@@ -298,7 +343,8 @@ def _serve(settings: Settings, url: str, host: str, port: int, demo: bool) -> No
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     # proxy_headers off: SUPLINKS_TRUSTED_PROXIES alone decides whom X-Forwarded-For
     # is believed from (uvicorn's default trusts it from any local peer).
-    uvicorn.run(app, host=host, port=port, log_level="info", lifespan="off", proxy_headers=False)
+    # lifespan on: it runs the webhook worker (SUPLINKS_WEBHOOK_WORKER).
+    uvicorn.run(app, host=host, port=port, log_level="info", lifespan="on", proxy_headers=False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -312,6 +358,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands.add_parser("migrate", help="apply pending migrations")
     commands.add_parser("seed-demo", help="add demo data to an empty database")
+    commands.add_parser("worker", help="deliver erasure notices; purge on a schedule")
+    commands.add_parser("purge", help="delete what is past its retention period, once")
     api_client = commands.add_parser("api-client", help="manage partner ATS API clients")
     api_commands = api_client.add_subparsers(dest="api_command", required=True)
     create = api_commands.add_parser("create", help="create a client; prints its secret once")
@@ -345,6 +393,12 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_seed(url))
     elif args.command == "serve":
         _serve(settings, url, args.host, args.port, args.demo)
+    elif args.command == "worker":
+        _migrate(url)
+        return asyncio.run(_work(settings, url))
+    elif args.command == "purge":
+        _migrate(url)
+        return asyncio.run(_purge(settings, url))
     elif args.command == "api-client":
         _migrate(url)
         return asyncio.run(_create_api_client(url, args.company, args.name, args.scope))

@@ -46,6 +46,16 @@ def _at_least(name: str, default: int, least: int) -> int:
     return value
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
 # Budgets for the expensive or sensitive operations: name -> (count, seconds), a
 # sliding window. "per address" is the client's network address (see
 # ``trusted_proxies``), an email address where it says so.
@@ -131,6 +141,73 @@ def load_query_limits() -> QueryLimits:
 
 
 @dataclass(frozen=True)
+class Webhooks:
+    """Delivery of erasure notices to partners (web/worker.py, docs/webhooks.md).
+
+    Retries back off exponentially with jitter: with the defaults a notice is
+    tried 20 times over about two days (30 s doubling, capped at 6 h, each
+    wait jittered to between half and all of it: 31 to 62 hours in all) before
+    it is marked dead, long enough to ride out a partner's weekend outage.
+    """
+
+    worker_in_app: bool = True  # the worker runs as a task of the serving process
+    max_attempts: int = 20
+    backoff_seconds: float = 30.0  # before the second attempt; doubles after each failure
+    backoff_max_seconds: float = 6 * 3600.0
+    timeout_seconds: float = 10.0  # one attempt: connect, send, answer
+    poll_seconds: float = 5.0  # how often an idle worker looks for due notices
+    batch: int = 20  # notices one worker claims at once
+
+
+def load_webhooks() -> Webhooks:
+    defaults = Webhooks()
+    return Webhooks(
+        worker_in_app=_flag("SUPLINKS_WEBHOOK_WORKER", default=True),
+        max_attempts=_int("SUPLINKS_WEBHOOK_MAX_ATTEMPTS", defaults.max_attempts),
+        backoff_seconds=_float("SUPLINKS_WEBHOOK_BACKOFF", defaults.backoff_seconds),
+        backoff_max_seconds=_float("SUPLINKS_WEBHOOK_BACKOFF_MAX", defaults.backoff_max_seconds),
+        timeout_seconds=_float("SUPLINKS_WEBHOOK_TIMEOUT", defaults.timeout_seconds),
+        poll_seconds=_float("SUPLINKS_WEBHOOK_POLL", defaults.poll_seconds),
+    )
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long rows are kept once they serve no one (docs/retention.md gives the reasons).
+
+    Each period counts from the moment the row stopped being of use: an access
+    event from when it was recorded, a session from its expiry or revocation,
+    a mail token from its use or expiry, a notice from its delivery or death,
+    a contact request from its end (answer, withdrawal, expiry).
+    """
+
+    access_log_days: int = 365
+    session_days: int = 30
+    mail_token_days: int = 7
+    delivered_notice_days: int = 30
+    dead_notice_days: int = 180
+    ended_request_days: int = 180
+    interval_seconds: float = 3600.0  # how often the worker purges
+    batch: int = 1000  # rows deleted per statement
+
+
+def load_retention() -> Retention:
+    defaults = Retention()
+    return Retention(
+        access_log_days=_int("SUPLINKS_RETAIN_ACCESS_LOG_DAYS", defaults.access_log_days),
+        session_days=_int("SUPLINKS_RETAIN_SESSION_DAYS", defaults.session_days),
+        mail_token_days=_int("SUPLINKS_RETAIN_MAIL_TOKEN_DAYS", defaults.mail_token_days),
+        delivered_notice_days=_int(
+            "SUPLINKS_RETAIN_DELIVERED_NOTICE_DAYS", defaults.delivered_notice_days
+        ),
+        dead_notice_days=_int("SUPLINKS_RETAIN_DEAD_NOTICE_DAYS", defaults.dead_notice_days),
+        ended_request_days=_int("SUPLINKS_RETAIN_ENDED_REQUEST_DAYS", defaults.ended_request_days),
+        interval_seconds=_float("SUPLINKS_PURGE_INTERVAL", defaults.interval_seconds),
+        batch=_int("SUPLINKS_PURGE_BATCH", defaults.batch),
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str | None
     data_dir: Path
@@ -164,6 +241,8 @@ class Settings:
     # callers may send only those (SUPLINKS_ANONYMOUS_TRUSTED_ONLY).
     trusted_documents: dict[str, str] = field(default_factory=dict)
     anonymous_trusted_only: bool = False
+    webhooks: Webhooks = field(default_factory=Webhooks)
+    retention: Retention = field(default_factory=Retention)
     # Where "now" comes from for request expiry and daily quotas: tests replace it
     # (``dataclasses.replace(settings, clock=...)``) to move time without sleeping.
     clock: Callable[[], datetime] = field(default=utc_now, repr=False, compare=False)
@@ -183,9 +262,11 @@ def parse_networks(raw: str | None) -> tuple[IPv4Network | IPv6Network, ...]:
     return tuple(networks)
 
 
-def _flag(name: str) -> bool:
+def _flag(name: str, default: bool = False) -> bool:
     raw = os.environ.get(name, "").strip().lower()
-    if raw in ("", "0", "false", "no", "off"):
+    if raw == "":
+        return default
+    if raw in ("0", "false", "no", "off"):
         return False
     if raw in ("1", "true", "yes", "on"):
         return True
@@ -269,6 +350,8 @@ def load_settings() -> Settings:
         trusted_proxies=parse_networks(os.environ.get("SUPLINKS_TRUSTED_PROXIES")),
         trusted_documents=_manifest(os.environ.get("SUPLINKS_TRUSTED_DOCUMENTS")),
         anonymous_trusted_only=_flag("SUPLINKS_ANONYMOUS_TRUSTED_ONLY"),
+        webhooks=load_webhooks(),
+        retention=load_retention(),
         smtp_url=_smtp_url(production),
         public_url=(os.environ.get("SUPLINKS_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
         mail_from=os.environ.get("SUPLINKS_MAIL_FROM") or "SUPLINKS <no-reply@suplinks.example>",

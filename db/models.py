@@ -20,7 +20,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 from sqlmodel import Field, SQLModel
 
 from db.sqlguard import literal
@@ -234,7 +234,10 @@ class AuthSession(SQLModel, table=True):
     )
     client: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
 
-    __table_args__ = (Index("ix_auth_session_member", "member_id"),)
+    __table_args__ = (
+        Index("ix_auth_session_member", "member_id"),
+        Index("ix_auth_session_expires", "expires_at"),  # the retention purge
+    )
 
 
 class MailToken(SQLModel, table=True):
@@ -255,7 +258,10 @@ class MailToken(SQLModel, table=True):
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
 
-    __table_args__ = (Index("ix_mail_token_member", "member_id"),)
+    __table_args__ = (
+        Index("ix_mail_token_member", "member_id"),
+        Index("ix_mail_token_expires", "expires_at"),  # the retention purge
+    )
 
 
 class Contact(SQLModel, table=True):
@@ -293,6 +299,8 @@ class Contact(SQLModel, table=True):
         Index("ix_contact_recruiter", "recruiter_id", "status", "created_at"),
         Index("ix_contact_recruiter_recent", "recruiter_id", "created_at"),
         Index("ix_contact_company", "company_id", "status"),
+        # The retention purge of ended contacts.
+        Index("ix_contact_ended", "ended_at", postgresql_where=text("ended_at IS NOT NULL")),
     )
 
 
@@ -338,7 +346,10 @@ class AccessEvent(SQLModel, table=True):
     fields: list[str] = Field(sa_column=Column(ARRAY(String(60)), nullable=False))
     at: datetime | None = Field(default=None, sa_column=_now_column())
 
-    __table_args__ = (Index("ix_access_event_owner_at", "owner_id", "at"),)
+    __table_args__ = (
+        Index("ix_access_event_owner_at", "owner_id", "at"),
+        Index("ix_access_event_at", "at"),  # the retention purge
+    )
 
 
 class ApiClient(SQLModel, table=True):
@@ -356,6 +367,11 @@ class ApiClient(SQLModel, table=True):
     revoked_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    # Where the partner's erasure notices go (migration 0010), and the salt of
+    # their signing secret: HMAC(SUPLINKS_SECRET_KEY, salt) (see web/webhooks.py),
+    # so that a copy of the database alone cannot sign a notice.
+    webhook_url: str | None = Field(default=None, sa_column=Column(String(2000), nullable=True))
+    webhook_salt: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
 
 
 class ConsentReceipt(SQLModel, table=True):
@@ -375,6 +391,68 @@ class ConsentReceipt(SQLModel, table=True):
     )
 
     __table_args__ = (UniqueConstraint("contact_id", "created_at"),)
+
+
+class WebhookOutbox(SQLModel, table=True):
+    """One erasure notice to one partner's webhook, written in the transaction of the
+    change it reports (migration 0010) and delivered by the worker (web/worker.py).
+
+    ``body`` is the exact JSON that is signed and sent, built once: every retry
+    sends the same bytes under the same ``event_id``.
+    """
+
+    __tablename__ = "webhook_outbox"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    event_id: uuid.UUID = Field(sa_column=Column(UUID(as_uuid=True), nullable=False, unique=True))
+    api_client_id: uuid.UUID = Field(sa_column=_fk("api_client.id"))
+    event_type: str = Field(sa_column=Column(String(40), nullable=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    # PENDING until a 2xx answer (DELIVERED) or the last attempt failed (DEAD).
+    status: str = Field(sa_column=Column(String(20), nullable=False))
+    attempts: int = Field(sa_column=Column(Integer, nullable=False, server_default="0"))
+    created_at: datetime | None = Field(default=None, sa_column=_now_column())
+    next_attempt_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    last_attempt_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    last_status_code: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    last_error: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    finished_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+    __table_args__ = (
+        Index(
+            "ix_webhook_outbox_due", "next_attempt_at", postgresql_where=text("status = 'PENDING'")
+        ),
+        Index("ix_webhook_outbox_client", "api_client_id", "created_at", "id"),
+        Index(
+            "ix_webhook_outbox_finished",
+            "status",
+            "finished_at",
+            postgresql_where=text("finished_at IS NOT NULL"),
+        ),
+        CheckConstraint(
+            "status IN ('PENDING', 'DELIVERED', 'DEAD')", name="ck_webhook_outbox_status"
+        ),
+    )
+
+
+class WebhookAttempt(SQLModel, table=True):
+    """One delivery attempt of a notice: when, the answer's status code or the error's
+    class. Never the body: the partner's own records hold what the notice said."""
+
+    __tablename__ = "webhook_attempt"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    outbox_id: uuid.UUID = Field(sa_column=_fk("webhook_outbox.id"))
+    attempt: int = Field(sa_column=Column(Integer, nullable=False))
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    status_code: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    error: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+
+    __table_args__ = (Index("ix_webhook_attempt_outbox", "outbox_id", "attempt"),)
 
 
 metadata = SQLModel.metadata

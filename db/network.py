@@ -302,42 +302,50 @@ async def respond(
     )
 
 
-async def close(conn: AsyncConnection, edge_id: uuid.UUID, status: str, now: datetime) -> None:
+async def close(conn: AsyncConnection, edge_id: uuid.UUID, status: str, now: datetime) -> list:
     """WITHDRAWN (by the recruiter) or ENDED (by either side); an ended contact's
-    consent to share with the company's ATS is withdrawn with it."""
+    consent to share with the company's ATS is withdrawn with it (the receipts
+    withdrawn are returned, as by ``stop_sharing``)."""
     await conn.execute(
         update(contact).where(contact.c.id == edge_id).values(status=status, ended_at=now)
     )
-    await stop_sharing(conn, edge_id, now)
+    return await stop_sharing(conn, edge_id, now)
 
 
-async def stop_sharing(conn: AsyncConnection, edge_id: uuid.UUID, now: datetime) -> None:
+async def stop_sharing(conn: AsyncConnection, edge_id: uuid.UUID, now: datetime) -> list:
     """The candidate withdraws their consent to share this contact with the company's ATS."""
-    await _stop_sharing(conn, now, contact.c.id == edge_id)
+    return await _stop_sharing(conn, now, contact.c.id == edge_id)
 
 
 async def stop_sharing_with_company(
     conn: AsyncConnection, candidate: uuid.UUID, company_id: uuid.UUID, now: datetime
-) -> None:
+) -> list:
     """Nothing of the candidate's stays shared with this company's ATS (a company block)."""
     c = contact.c
-    await _stop_sharing(conn, now, and_(c.candidate_id == candidate, c.company_id == company_id))
-
-
-async def _stop_sharing(conn: AsyncConnection, now: datetime, which: ColumnElement[bool]) -> None:
-    """The candidate's consent to share these contacts with the company's ATS ends:
-    the contacts stop being shared and their live receipts are marked withdrawn."""
-    await conn.execute(
-        update(consent_receipt)
-        .where(
-            consent_receipt.c.contact_id.in_(select(contact.c.id).where(which)),
-            consent_receipt.c.withdrawn_at.is_(None),
-        )
-        .values(withdrawn_at=now)
+    return await _stop_sharing(
+        conn, now, and_(c.candidate_id == candidate, c.company_id == company_id)
     )
+
+
+async def _stop_sharing(conn: AsyncConnection, now: datetime, which: ColumnElement[bool]) -> list:
+    """The candidate's consent to share these contacts with the company's ATS ends:
+    the contacts stop being shared and their live receipts are marked withdrawn.
+
+    Returns the receipts withdrawn now (contact, candidate, company, fields): the
+    caller tells the company's ATS (``resolvers.notices``) in the same transaction.
+    """
+    r = consent_receipt.c
+    result = await conn.execute(
+        update(consent_receipt)
+        .where(r.contact_id.in_(select(contact.c.id).where(which)), r.withdrawn_at.is_(None))
+        .values(withdrawn_at=now)
+        .returning(r.contact_id, r.candidate_id, r.company_id, r.fields)
+    )
+    withdrawn = list(result.mappings())
     await conn.execute(
         update(contact).where(which, contact.c.share_with_ats).values(share_with_ats=False)
     )
+    return withdrawn
 
 
 async def close_open_edges(
@@ -347,11 +355,11 @@ async def close_open_edges(
     *,
     other: uuid.UUID | None = None,
     employer: uuid.UUID | None = None,
-) -> None:
+) -> list:
     """A block ends what is open between ``me`` and the other side, in one statement.
 
     The other side is one member (``other``) or every member whose current
-    employer is ``employer``.
+    employer is ``employer``. Returns the consent receipts withdrawn with it.
     """
     c = contact.c
     if other is not None:
@@ -364,18 +372,21 @@ async def close_open_edges(
         and_(c.recruiter_id == me, c.candidate_id.in_(others)),
         and_(c.candidate_id == me, c.recruiter_id.in_(others)),
     )
-    await _close_open(conn, now, between)
+    return await _close_open(conn, now, between)
 
 
 async def close_company_edges(
     conn: AsyncConnection, recruiter: uuid.UUID, company_id: uuid.UUID, now: datetime
-) -> None:
-    """What a recruiter has open on behalf of ``company_id`` ends (they left it)."""
+) -> list:
+    """What a recruiter has open on behalf of ``company_id`` ends (they left it);
+    returns the consent receipts withdrawn with it."""
     c = contact.c
-    await _close_open(conn, now, and_(c.recruiter_id == recruiter, c.company_id == company_id))
+    return await _close_open(
+        conn, now, and_(c.recruiter_id == recruiter, c.company_id == company_id)
+    )
 
 
-async def _close_open(conn: AsyncConnection, now: datetime, which: ColumnElement[bool]) -> None:
+async def _close_open(conn: AsyncConnection, now: datetime, which: ColumnElement[bool]) -> list:
     """End the open edges among ``which``. A live contact becomes ENDED (and stops
     being shared with the company's ATS); a request the recruiter still reads as
     pending becomes WITHDRAWN (a silently declined one keeps its
@@ -391,8 +402,7 @@ async def _close_open(conn: AsyncConnection, now: datetime, which: ColumnElement
         .returning(c.id)
     )
     closed = list(result.scalars())
-    if closed:
-        await _stop_sharing(conn, now, c.id.in_(closed))
+    return await _stop_sharing(conn, now, c.id.in_(closed)) if closed else []
 
 
 # --- blocks --------------------------------------------------------------------------

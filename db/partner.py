@@ -78,3 +78,13 @@ async def revoke(conn: AsyncConnection, row_id: uuid.UUID) -> None:
         .where(api_client.c.id == row_id, api_client.c.revoked_at.is_(None))
         .values(revoked_at=func.now())
     )
+
+
+async def set_webhook(
+    conn: AsyncConnection, row_id: uuid.UUID, url: str | None, salt: str | None
+) -> None:
+    await conn.execute(
+        update(api_client)
+        .where(api_client.c.id == row_id)
+        .values(webhook_url=url, webhook_salt=salt)
+    )

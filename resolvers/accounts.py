@@ -17,7 +17,7 @@ from db import accounts as accounts_db
 from db.engine import Database
 from mail import Mail, messages
 from policies import actions
-from resolvers import companies, validation
+from resolvers import companies, notices, validation
 from schema.inputs import NewCompanyInput
 from views.aliases import new_alias
 from web.context import Context
@@ -340,11 +340,15 @@ async def delete_account(ctx: Context, conn: AsyncConnection, password: str) -> 
     Promise (The member's own data).
 
     The rows go for good (profile, experiences, contacts, blocks, sessions, access log);
-    other members' access events keep only the label they were shown.
+    other members' access events keep only the label they were shown. Every
+    partner that received the member is told to erase them, in this transaction
+    (``resolvers.notices``): the notice exists exactly when the erasure does.
     """
     me = ctx.authorize(actions.DELETE_ACCOUNT)
     await _check_password(conn, me.member_id, password, "password")
-    await companies.leave_company(conn, me.member_id, ctx.now())  # it keeps an admin
+    now = ctx.now()
+    await notices.candidate_erased(conn, me.member_id, now)
+    await companies.leave_company(conn, me.member_id, now)  # it keeps an admin
     await accounts_db.delete_member(conn, me.member_id)
     if ctx.response is not None:
         ctx.response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")

@@ -28,7 +28,7 @@ from db.company_names import name_key, visible
 from mail.domains import is_free_mail
 from policies import actions
 from policies.facts import Colleague
-from resolvers import validation
+from resolvers import notices, validation
 from schema import types as t
 from schema.inputs import NewCompanyInput
 from views import ids
@@ -148,7 +148,8 @@ async def _leave(conn: AsyncConnection, me: Any, now: datetime) -> None:
     an admin gets its longest-serving recruiter as admin (it always keeps one)."""
     company_id = me["company_id"]
     await companies_db.lock_company(conn, company_id)
-    await network_db.close_company_edges(conn, me["id"], company_id, now)
+    withdrawn = await network_db.close_company_edges(conn, me["id"], company_id, now)
+    await notices.notify(conn, notices.CONTACT_ENDED, withdrawn, now)
     await companies_db.set_membership(conn, me["id"], None, None)
     if me["company_role"] == ADMIN and not await companies_db.admin_count(conn, company_id):
         remaining = await companies_db.recruiters(conn, company_id)

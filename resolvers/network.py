@@ -35,7 +35,7 @@ from policies import actions
 from policies.actions import Action
 from policies.authorizer import Authorizer
 from policies.facts import ContactTarget, EdgeFacts
-from resolvers import consent, templates, validation
+from resolvers import consent, notices, templates, validation
 from schema import types as t
 from views import ids
 from views.contacts import counterpart_of, page_of_edges, view_edge
@@ -255,7 +255,8 @@ async def withdraw_ats_consent(ctx: Context, conn: AsyncConnection, request_id: 
             "This contact is not shared with the company's applicant tracking system.",
             "requestId",
         )
-    await network_db.stop_sharing(conn, edge["id"], now)
+    withdrawn = await network_db.stop_sharing(conn, edge["id"], now)
+    await notices.notify(conn, notices.CONSENT_WITHDRAWN, withdrawn, now)
     return edge["id"]
 
 
@@ -265,7 +266,7 @@ async def withdraw_contact_request(
     now = ctx.now()
     edge = await _my_edge(ctx, conn, request_id, now, actions.WITHDRAW_REQUEST)
     _expect(edge, "PENDING")
-    await network_db.close(conn, edge["id"], "WITHDRAWN", now)
+    await network_db.close(conn, edge["id"], "WITHDRAWN", now)  # a request shares nothing yet
     return edge["id"]
 
 
@@ -274,7 +275,8 @@ async def end_contact(ctx: Context, conn: AsyncConnection, request_id: str) -> u
     now = ctx.now()
     edge = await _my_edge(ctx, conn, request_id, now, actions.END_CONTACT)
     _expect(edge, "ACCEPTED")
-    await network_db.close(conn, edge["id"], "ENDED", now)
+    withdrawn = await network_db.close(conn, edge["id"], "ENDED", now)
+    await notices.notify(conn, notices.CONTACT_ENDED, withdrawn, now)
     return edge["id"]
 
 
@@ -295,7 +297,8 @@ async def block_member(ctx: Context, conn: AsyncConnection, profile_id: str) -> 
     if await _visible_member(ctx, conn, target, now) is None:
         raise not_found("profileId")
     await network_db.add_member_block(conn, me, target)
-    await network_db.close_open_edges(conn, me, now, other=target)
+    withdrawn = await network_db.close_open_edges(conn, me, now, other=target)
+    await notices.notify(conn, notices.CONTACT_ENDED, withdrawn, now)
 
 
 async def unblock_member(ctx: Context, conn: AsyncConnection, profile_id: str) -> None:
@@ -327,9 +330,12 @@ async def block_company(ctx: Context, conn: AsyncConnection, company_id: str) ->
     await network_db.lock_members(conn, [me])
     now = ctx.now()
     await network_db.add_company_block(conn, me, target)
-    await network_db.close_open_edges(conn, me, now, employer=target)
+    ended = await network_db.close_open_edges(conn, me, now, employer=target)
     # Whoever works there now, the company's ATS gets nothing more from me.
-    await network_db.stop_sharing_with_company(conn, me, target, now)
+    withdrawn = await network_db.stop_sharing_with_company(conn, me, target, now)
+    # Told exactly as an ended contact and a withdrawal are: the block stays one-way.
+    await notices.notify(conn, notices.CONTACT_ENDED, ended, now)
+    await notices.notify(conn, notices.CONSENT_WITHDRAWN, withdrawn, now)
 
 
 async def unblock_company(ctx: Context, conn: AsyncConnection, company_id: str) -> None:
@@ -346,7 +352,9 @@ async def set_hide_from_current_employer(
     await network_db.lock_members(conn, [me])
     current_employer = await network_db.set_hide_from_current_employer(conn, me, hide)
     if hide and current_employer is not None:
-        await network_db.close_open_edges(conn, me, ctx.now(), employer=current_employer)
+        now = ctx.now()
+        withdrawn = await network_db.close_open_edges(conn, me, now, employer=current_employer)
+        await notices.notify(conn, notices.CONTACT_ENDED, withdrawn, now)
     return me
 
 

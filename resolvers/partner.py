@@ -2,6 +2,11 @@
 
 Client secrets are 256 random bits: a SHA-256 digest is enough to store them
 (no password-style stretching needed), and they are compared in constant time.
+
+A client's webhook receives erasure notices (``resolvers.notices``,
+docs/webhooks.md). Its signing secret must be usable to sign, so it cannot be
+stored as a digest: only a random salt is stored, and the secret is derived
+from it and ``SUPLINKS_SECRET_KEY`` (``web.webhooks.secret_for``), shown once.
 """
 
 from __future__ import annotations
@@ -15,12 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from auth import security
 from db import accounts as accounts_db
 from db import companies as companies_db
+from db import outbox as outbox_db
 from db import partner as partner_db
 from policies import actions
 from policies.actions import PIPELINE_READ
 from resolvers import validation
+from schema import types as t
+from views import cursors
 from web.context import Context
 from web.errors import problem
+from web.webhooks import UnsafeUrl, check_url, secret_for
 
 SCOPES = frozenset({PIPELINE_READ})
 
@@ -30,6 +39,7 @@ class IssuedClient:
     row_id: uuid.UUID
     client_id: str
     client_secret: str  # shown once, never stored
+    webhook_secret: str | None = None  # shown once by setApiClientWebhook, never stored
 
 
 def check_scopes(scopes: list[str]) -> list[str]:
@@ -92,6 +102,81 @@ async def revoke_client(
     row = await own_client(conn, company_id, client_id)
     await partner_db.revoke(conn, row["id"])
     return IssuedClient(row["id"], row["client_id"], "")
+
+
+async def webhook_url(ctx: Context, url: str | None) -> str | None:
+    """The URL, if notices may go there (None: no webhook).
+
+    Checked before the transaction (resolving a name may take seconds), and
+    again before each delivery (``web.webhooks``): https only in production,
+    never to an internal address.
+    """
+    if url is None:
+        return None
+    try:
+        await check_url(url.strip(), production=ctx.settings.production)
+    except UnsafeUrl as exc:
+        raise problem("INVALID_URL", str(exc), "url") from exc
+    return url.strip()
+
+
+async def set_webhook(
+    ctx: Context, conn: AsyncConnection, company_id: uuid.UUID, client_id: str, url: str | None
+) -> IssuedClient:
+    """Set (a new secret, shown once) or remove (``url`` None) a client's webhook;
+    ``url`` comes from ``webhook_url``."""
+    row = await own_client(conn, company_id, client_id)
+    if url is None:
+        await partner_db.set_webhook(conn, row["id"], None, None)
+        return IssuedClient(row["id"], row["client_id"], "")
+    salt = secrets.token_urlsafe(32)
+    await partner_db.set_webhook(conn, row["id"], url, salt)
+    return IssuedClient(row["id"], row["client_id"], "", secret_for(ctx.settings.secret_key, salt))
+
+
+DELIVERIES_CURSOR = "deliveries"
+
+
+async def webhook_deliveries(
+    ctx: Context, client_id: str, first: int | None, after: str | None
+) -> t.WebhookDeliveryConnection:
+    """A client's notices, newest first, with their state (its company's admins only)."""
+    company_id = managed_company(ctx)
+    limit = cursors.page_size(first)
+    position = cursors.decode(DELIVERIES_CURSOR, after)
+    async with ctx.db.autocommit() as conn:
+        row = await own_client(conn, company_id, client_id)
+        rows = await outbox_db.deliveries(conn, row["id"], after=position, limit=limit + 1)
+    edges = [
+        t.WebhookDeliveryEdge(
+            node=_delivery(row),
+            cursor=cursors.encode(DELIVERIES_CURSOR, row["created_at"], row["id"]),
+        )
+        for row in rows[:limit]
+    ]
+    return t.WebhookDeliveryConnection(
+        edges=edges,
+        page_info=t.PageInfo(
+            has_next_page=len(rows) > limit, end_cursor=edges[-1].cursor if edges else None
+        ),
+    )
+
+
+def _delivery(row) -> t.WebhookDelivery:
+    def at(value):
+        return value.isoformat() if value else None
+
+    return t.WebhookDelivery(
+        event_id=str(row["event_id"]),
+        type=row["event_type"],
+        status=t.DeliveryStatus(row["status"]),
+        attempts=row["attempts"],
+        created_at=row["created_at"].isoformat(),
+        last_attempt_at=at(row["last_attempt_at"]),
+        last_status_code=row["last_status_code"],
+        last_error=row["last_error"],
+        finished_at=at(row["finished_at"]),
+    )
 
 
 async def company_by_reference(conn: AsyncConnection, reference: str):

@@ -32,7 +32,7 @@ from policies.fields import (
     camel,
     snake,
 )
-from resolvers import validation
+from resolvers import notices, validation
 from schema import types as t
 from schema.inputs import ExperienceInput, ProfileInput
 from views import ids
@@ -215,7 +215,9 @@ async def _change_employer(
     await network_db.lock_members(conn, [me])
     current, hiding = await profiles_db.employer_and_hiding(conn, me)
     if hiding and employer is not None and employer != current:
-        await network_db.close_open_edges(conn, me, ctx.now(), employer=employer)
+        now = ctx.now()
+        withdrawn = await network_db.close_open_edges(conn, me, now, employer=employer)
+        await notices.notify(conn, notices.CONTACT_ENDED, withdrawn, now)
 
 
 async def set_field_audience(ctx: Context, conn: AsyncConnection, field: str, audience: str):

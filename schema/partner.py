@@ -6,9 +6,9 @@ import strawberry
 
 from resolvers import partner as r
 from resolvers import pipeline
-from resolvers.mutations import run
+from resolvers.mutations import checked, run
 from schema.payloads import ApiClientPayload
-from schema.types import ContactRequestConnection
+from schema.types import ContactRequestConnection, WebhookDeliveryConnection
 
 
 @strawberry.type(description="An OAuth2 client of a partner ATS. Its secret is never shown again.")
@@ -18,6 +18,7 @@ class ApiClient:
     scopes: list[str]
     created_at: str
     revoked_at: str | None
+    webhook_url: str | None  # where erasure notices go (setApiClientWebhook)
 
 
 @strawberry.type
@@ -44,16 +45,34 @@ class PartnerQuery:
                 scopes=list(row["scopes"]),
                 created_at=row["created_at"].isoformat(),
                 revoked_at=row["revoked_at"].isoformat() if row["revoked_at"] else None,
+                webhook_url=row["webhook_url"],
             )
             for row in rows
         ]
+
+    @strawberry.field(
+        description="An API client's erasure notices, newest first, with their delivery "
+        "state (its company's admins only)."
+    )
+    async def webhook_deliveries(
+        self,
+        info: strawberry.Info,
+        client_id: str,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> WebhookDeliveryConnection:
+        return await r.webhook_deliveries(info.context, client_id, first, after)
 
 
 def _payload(outcome) -> ApiClientPayload:
     issued, errors = outcome
     if errors:
         return ApiClientPayload(user_errors=errors)
-    return ApiClientPayload(client_id=issued.client_id, client_secret=issued.client_secret or None)
+    return ApiClientPayload(
+        client_id=issued.client_id,
+        client_secret=issued.client_secret or None,
+        webhook_secret=issued.webhook_secret,
+    )
 
 
 @strawberry.type
@@ -81,3 +100,21 @@ class PartnerMutation:
         ctx = info.context
         company_id = r.managed_company(ctx)
         return _payload(await run(ctx, lambda conn: r.revoke_client(conn, company_id, client_id)))
+
+    @strawberry.mutation(
+        description="Admins only: where erasure notices go (https in production, never an "
+        "internal address); null removes it. A new signing secret is returned once."
+    )
+    async def set_api_client_webhook(
+        self, info: strawberry.Info, client_id: str, url: str | None = None
+    ) -> ApiClientPayload:
+        ctx = info.context
+        company_id = r.managed_company(ctx)
+        checked_url, errors = await checked(r.webhook_url(ctx, url))
+        if errors:
+            return ApiClientPayload(user_errors=errors)
+        return _payload(
+            await run(
+                ctx, lambda conn: r.set_webhook(ctx, conn, company_id, client_id, checked_url)
+            )
+        )

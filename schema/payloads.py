@@ -49,6 +49,7 @@ class DeletePayload:
 class ApiClientPayload:
     client_id: str | None = None
     client_secret: str | None = None
+    webhook_secret: str | None = None  # returned once, by setApiClientWebhook
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 

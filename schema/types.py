@@ -247,3 +247,38 @@ class UserError:
 class CompanyMember:
     profile: Profile
     role: CompanyRole
+
+
+@strawberry.enum(description="PENDING until the partner answers 2xx; DEAD after the last attempt.")
+class DeliveryStatus(Enum):
+    PENDING = "PENDING"
+    DELIVERED = "DELIVERED"
+    DEAD = "DEAD"
+
+
+@strawberry.type(
+    description="An erasure notice to an API client's webhook and its delivery. Its body "
+    "is not shown again: the partner's own records hold it, under `eventId`."
+)
+class WebhookDelivery:
+    event_id: str
+    type: str
+    status: DeliveryStatus
+    attempts: int
+    created_at: str
+    last_attempt_at: str | None
+    last_status_code: int | None
+    last_error: str | None  # the class of the last error (e.g. ConnectError, UnsafeUrl)
+    finished_at: str | None  # when it was delivered, or given up on
+
+
+@strawberry.type
+class WebhookDeliveryEdge:
+    node: WebhookDelivery
+    cursor: str
+
+
+@strawberry.type
+class WebhookDeliveryConnection:
+    edges: list[WebhookDeliveryEdge]
+    page_info: PageInfo

@@ -42,3 +42,13 @@ def decode(kind: str, opaque: str | None) -> uuid.UUID | None:
 def kind_of(opaque: str) -> str | None:
     prefix, _, _ = opaque.partition("_")
     return prefix if prefix in (PROFILE, CONTACT_REQUEST, COMPANY) else None
+
+
+def candidate_id_for_partner(company_id: uuid.UUID, candidate_id: uuid.UUID) -> str:
+    """The candidate's id as the ATS of ``company_id`` knows it from ``pipeline``.
+
+    Erasure notices name the candidate with this (docs/webhooks.md), so a
+    partner can find what to delete. Every caller goes through here: when ids
+    become per company, this is the one line that changes.
+    """
+    return encode(PROFILE, candidate_id)
