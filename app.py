@@ -113,20 +113,22 @@ class SuplinksGraphQL(GraphQL):
 
     async def _run(self, request: Request) -> Response:
         """``run``, once more when the database went away and it is safe (see above)."""
-        for last in (False, True):
-            request.state.retry_read = False
-            try:
-                response = await self.run(request)
-            except Exception as error:
-                if not database_unavailable(error):
-                    raise
-                if last:
-                    raise unavailable(request.state.request_id) from error
-                continue
-            if not request.state.retry_read or last:
+        request_id = request.state.request_id
+        try:
+            response = await self.run(request)
+            if not getattr(request.state, "retry_read", False):
                 return response
-            logger.warning("request %s: database lost; reading again", request.state.request_id)
-        raise AssertionError("unreachable")
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+        logger.warning("request %s: the database went away; running it once more", request_id)
+        request.state.retry_read = False
+        try:
+            return await self.run(request)
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+            raise unavailable(request_id) from error
 
     async def get_context(self, request: Request, response: Response) -> Context:
         credential = await identify(

@@ -142,7 +142,7 @@ async def _lost(engine: AsyncEngine, conn: AsyncConnection, error: BaseException
     if not database_unavailable(error):
         return
     if not conn.invalidated:
-        await conn.invalidate(error if isinstance(error, Exception) else None)
+        await conn.invalidate(error)
     await engine.dispose(close=False)
 
 
@@ -162,6 +162,7 @@ class Database:
         self.replica_counter = StatementCounter()
         if replica_url:
             self.replica = _engine(replica_url, pool_size)
+            self._replica_autocommit = self.replica.execution_options(isolation_level="AUTOCOMMIT")
             event.listen(self.replica.sync_engine, "before_cursor_execute", self.replica_counter)
 
     @asynccontextmanager
@@ -197,7 +198,7 @@ class Database:
     async def replica_reads(self) -> AsyncIterator[AsyncConnection]:
         """An autocommit connection to the replica (reads only; see ``replica_caught_up``)."""
         assert self.replica is not None
-        async with self.replica.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+        async with self._replica_autocommit.connect() as conn:
             try:
                 yield conn
             except BaseException as error:
@@ -235,8 +236,9 @@ class Database:
         """Whether the primary answers a statement now."""
         return await _ping(self.engine)
 
-    async def ping_replica(self) -> bool:
-        return self.replica is not None and await _ping(self.replica)
+    async def ping_replica(self) -> bool | None:
+        """Whether the replica answers a statement now; None without a replica."""
+        return None if self.replica is None else await _ping(self.replica)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -193,6 +193,22 @@ async def test_while_the_database_is_down_every_route_says_so_and_readyz_is_503(
         assert (ready.status_code, ready.json()["status"]) == (200, "ready")
 
 
+async def test_cut_connections_cost_no_failed_read(cluster, settings, mailbox):
+    """Every pooled connection dies while the server stays up: reads run once more."""
+    primary, _ = cluster
+    async with serving(settings, mailbox, primary.url) as (api, _):
+        member = await api.sign_up("cut@connections.example")
+        await asyncio.gather(*(post(api, VIEWER, member) for _ in range(4)))  # fill the pool
+        cut = await primary.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = 'suplinks' AND pid <> pg_backend_pid()"
+        )
+        assert cut >= 1
+        for _ in range(5):
+            response = await post(api, VIEWER, member)
+            assert succeeded(response), response.text
+
+
 async def test_a_transaction_cut_by_a_restart_leaves_nothing(cluster, settings, mailbox):
     primary, _ = cluster
     async with serving(settings, mailbox, primary.url) as (api, db):
@@ -288,7 +304,22 @@ async def test_a_replica_that_goes_away_only_sends_reads_to_the_primary(cluster,
     async with serving(settings, mailbox, primary.url, replica.url) as (api, db):
         member = await api.sign_up("solo@replica-down.example")
         await _caught_up(primary, replica)
-        assert succeeded(await post(api, VIEWER, member))
+        # A restart under load: reads cut on the replica run again, on the primary.
+        answers: list[httpx.Response] = []
+        stop = asyncio.Event()
+
+        async def reader() -> None:
+            while not stop.is_set():
+                answers.append(await post(api, VIEWER, member))
+
+        readers = [asyncio.create_task(reader()) for _ in range(3)]
+        await asyncio.sleep(0.3)
+        await asyncio.to_thread(replica.restart)
+        await asyncio.sleep(0.3)
+        stop.set()
+        await asyncio.gather(*readers)
+        assert answers and all(succeeded(r) for r in answers), [r.text for r in answers]
+
         await asyncio.to_thread(replica.stop)
         try:
             for _ in range(5):

@@ -26,7 +26,7 @@ async def readiness(db: Database, limiter: RateLimiter) -> tuple[bool, dict]:
     """(ready, the JSON body): ``{"status": ..., "checks": {name: "up" | "down" | ...}}``."""
     database, replica, redis = await asyncio.gather(
         db.ping(),
-        db.ping_replica() if db.replica is not None else _absent(),
+        db.ping_replica(),
         limiter.shared_storage_up(),
     )
     checks = {"database": "up" if database else "down"}
@@ -41,7 +41,3 @@ async def readiness(db: Database, limiter: RateLimiter) -> tuple[bool, dict]:
     else:
         status = "degraded"
     return database, {"status": status, "checks": checks}
-
-
-async def _absent() -> None:
-    return None
