@@ -112,7 +112,7 @@ def database_unavailable(error: BaseException | None) -> bool:
 
 def _engine(url: str, pool_size: int) -> AsyncEngine:
     # No pre-ping: it would add a round trip to every checkout. A connection that
-    # fails with the server gone throws the pool away instead (``Database._lost``).
+    # fails with the server gone throws the pool away instead (``_lost``).
     return create_async_engine(
         async_url(url),
         pool_size=pool_size,
