@@ -270,6 +270,11 @@ async def _caught_up(primary: pg_cluster.Server, replica: pg_cluster.Server) -> 
     raise AssertionError("the replica did not catch up")
 
 
+async def _log_in(api: Api, member: Member) -> str:
+    login = "mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { token } }"
+    return (await api.data(login, {"e": member.email, "p": PASSWORD}))["logIn"]["token"]
+
+
 def _found(response: httpx.Response, candidate: Member) -> tuple[bool, bool]:
     """(the profile is readable, search finds the candidate) in a two-query answer."""
     data = response.json()["data"]
@@ -306,9 +311,15 @@ async def test_a_lagging_replica_never_shows_what_a_block_hides(cluster, setting
             after_block = await post(api, LOOK, recruiter, id=candidate.id)
             assert _found(after_block, candidate) == (False, False), after_block.text
             assert db.replica_counter.count - before == 1  # the position check only
+            # A session ended is refused at once: sessions are read on the primary.
+            assert (await post(api, "mutation { logOut }", recruiter)).json()["data"]["logOut"]
+            refused = (await post(api, VIEWER, recruiter)).json()["errors"][0]
+            assert refused["extensions"]["code"] == "UNAUTHENTICATED"
         finally:
             await replica.execute("SELECT pg_wal_replay_resume()")
 
+        await _caught_up(primary, replica)
+        recruiter = dataclasses.replace(recruiter, token=await _log_in(api, recruiter))
         await _caught_up(primary, replica)
         before = db.replica_counter.count
         later = await post(api, LOOK, recruiter, id=candidate.id)
