@@ -27,6 +27,7 @@ from pathlib import Path
 import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
@@ -39,7 +40,7 @@ from auth.client_address import client_address
 from auth.identity import identify
 from auth.oauth import token_endpoint
 from config import PROJECT_ROOT, ConfigError, Settings, load_settings
-from db.engine import Database, resolve_database_url
+from db.engine import Database, database_unavailable, resolve_database_url
 from mail import Mailer, mailer_for
 from mail.mailer import outbox_folder
 from policies.authorizer import Authorizer, get_authorizer
@@ -47,8 +48,9 @@ from resolvers.mail_pages import mail_pages
 from schema.schema import schema
 from static.fetch_assets import missing_assets
 from web.context import Context
-from web.errors import Refusal, too_many_requests
+from web.errors import Refusal, too_many_requests, unavailable
 from web.ratelimit import RateLimiter, limiter_for
+from web.readiness import readiness
 from web.request_body import RequestGuard
 from web.trusted_documents import TrustedDocuments, build_manifest
 from web.worker import Worker, running
@@ -76,6 +78,12 @@ class SuplinksGraphQL(GraphQL):
     Before any execution: the per-address budget of anonymous callers, and the
     trusted documents (a request may name one by hash; anonymous callers may be
     held to them). Either refuses the request whole (``Refusal``).
+
+    When the database goes away (a restart, a failover), the pool is thrown
+    away where it failed (``db.engine``) and the request runs once more if
+    that is safe: it failed before executing (the session lookup), or it is a
+    query, which writes nothing. A mutation is never run twice: its
+    transaction rolled back whole, and it answers ``INTERNAL``.
     """
 
     def __init__(
@@ -99,13 +107,33 @@ class SuplinksGraphQL(GraphQL):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope, receive)  # the body, once read, is kept for a second run
         try:
-            response = await self.run(Request(scope, receive))
+            response = await self._run(request)
         except HTTPException as exc:
             response = PlainTextResponse(exc.reason, status_code=exc.status_code)
         except Refusal as refusal:
             response = refusal.response()
         await response(scope, receive, send)
+
+    async def _run(self, request: Request) -> Response:
+        """``run``, once more when the database went away and it is safe (see above)."""
+        request_id = request.state.request_id
+        try:
+            response = await self.run(request)
+            if not getattr(request.state, "retry_read", False):
+                return response
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+        logger.warning("request %s: the database went away; running it once more", request_id)
+        request.state.retry_read = False
+        try:
+            return await self.run(request)
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+            raise unavailable(request_id) from error
 
     async def get_context(self, request: Request, response: Response) -> Context:
         credential = await identify(
@@ -139,7 +167,9 @@ class SuplinksGraphQL(GraphQL):
         """Under SUPLINKS_ANONYMOUS_TRUSTED_ONLY, anonymous callers run trusted documents only."""
         if self.settings.anonymous_trusted_only and context.identity.is_anonymous:
             self.documents.require_trusted(request_data.query)
-        return await super().execute_single(context=context, request_data=request_data, **kw)
+        result = await super().execute_single(context=context, request_data=request_data, **kw)
+        context.request.state.retry_read = context.database_lost and context.read_only
+        return result
 
     def encode_json(self, data: object) -> bytes:
         """orjson: a page of 50 profiles serialises several times faster than with json."""
@@ -162,6 +192,31 @@ class PageFiles(StaticFiles):
         if not path.endswith(self.SERVED):
             return "", None
         return super().lookup_path(path)
+
+
+class DatabaseOutage:
+    """Outside GraphQL (the token endpoint, the mailed-link pages): a database that
+    went away answers 503 with the request id, not a bare 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as error:
+            if scope["type"] != "http" or started or not database_unavailable(error):
+                raise
+            request_id = scope.get("state", {}).get("request_id", "")
+            logger.warning("request %s: the database is unreachable (%s)", request_id, error)
+            await unavailable(request_id).response()(scope, receive, send)
 
 
 class RequestIdMiddleware:
@@ -199,12 +254,12 @@ def create_app(settings: Settings, db: Database, authorizer: Authorizer | None =
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    async def readyz(request: Request) -> Response:
-        if await db.ping():
-            return JSONResponse({"status": "ready"})
-        return JSONResponse({"status": "database unreachable"}, status_code=503)
-
     limiter = limiter_for(settings.rate_limits, settings.redis_url)
+
+    async def readyz(request: Request) -> Response:
+        ready, report = await readiness(db, limiter)
+        return JSONResponse(report, status_code=200 if ready else 503)
+
     mailer = mailer_for(settings.smtp_url, settings.data_dir, settings.mail_from)
     graphql = SuplinksGraphQL(settings, db, authorizer or get_authorizer(), limiter, mailer)
     routes = [
@@ -223,7 +278,13 @@ def create_app(settings: Settings, db: Database, authorizer: Authorizer | None =
         *mail_pages(settings, db, mailer),
         Mount("/static", PageFiles(directory=STATIC_DIR, check_dir=False), name="static"),
     ]
-    return RequestIdMiddleware(Starlette(routes=routes, lifespan=worker_lifespan(settings, db)))
+    return RequestIdMiddleware(
+        Starlette(
+            routes=routes,
+            middleware=[Middleware(DatabaseOutage)],
+            lifespan=worker_lifespan(settings, db),
+        )
+    )
 
 
 def worker_lifespan(settings: Settings, db: Database):
@@ -326,7 +387,7 @@ def _serve(settings: Settings, url: str, host: str, port: int, demo: bool) -> No
         asyncio.run(_seed(url))
     if not os.environ.get("SUPLINKS_PUBLIC_URL"):  # mailed links point at this server
         settings = dataclasses.replace(settings, public_url=f"http://{host}:{port}")
-    app = create_app(settings, Database(url))
+    app = create_app(settings, Database(url, replica_url=settings.database_replica_url))
     # What exists now (modules, schema, policy) lives as long as the process: keep
     # the collector from walking it on every full collection (measured under the
     # search benchmark: 80 ms pauses, 14 ms once frozen).

@@ -215,6 +215,8 @@ class Settings:
     production: bool
     token_ttl_seconds: int = 12 * 3600
     redis_url: str | None = None
+    # A streaming replica for read-only requests (see Database.replica_caught_up).
+    database_replica_url: str | None = None
     contact_request_ttl_days: int = 30
     max_pending_requests: int = 50
     max_requests_per_day: int = 20
@@ -339,6 +341,7 @@ def load_settings() -> Settings:
         production=production,
         token_ttl_seconds=_int("SUPLINKS_TOKEN_TTL", 12 * 3600),
         redis_url=os.environ.get("REDIS_URL") or None,
+        database_replica_url=os.environ.get("DATABASE_REPLICA_URL") or None,
         contact_request_ttl_days=_int("SUPLINKS_REQUEST_TTL_DAYS", 30),
         max_pending_requests=_int("SUPLINKS_MAX_PENDING_REQUESTS", 50),
         max_requests_per_day=_int("SUPLINKS_MAX_REQUESTS_PER_DAY", 20),

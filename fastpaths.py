@@ -255,6 +255,9 @@ async def fast_fetch_mappings(
     ``before_cursor_execute`` dispatch called by hand. No result processor runs:
     a column whose SQLAlchemy type converts values on the way out (an Enum, a
     custom type) would come back raw here, so hot reads select plain columns.
+    A connection that dies here (a database restart) fails where SQLAlchemy
+    never sees it: the ``Database`` block around the read (``autocommit``,
+    ``write``) invalidates it and throws the pool away (``db.engine``).
     Stock twin: ``stock_fetch_mappings``.
     """
     compiled = _compiled(statement, conn.dialect)

@@ -2,20 +2,36 @@
 
 Without ``DATABASE_URL`` the service runs on an embedded PostgreSQL kept in
 the data folder (see ``db/embedded.py``); with it, on any PostgreSQL >= 15.
+With ``DATABASE_REPLICA_URL``, a streaming replica may serve read-only
+requests, under the rule of ``Database.replica_caught_up``.
+
+A database that goes away (a restart, a failover) must not outlive its
+connections: a connection that fails with the server gone is thrown away
+with the whole pool (``database_unavailable``), so the next checkout connects
+afresh and the service recovers by itself once the server is back.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 from sqlalchemy import ColumnElement, any_, event, literal
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from config import Settings
+
+logger = logging.getLogger(__name__)
+
+# SQLSTATE classes that mean the server, not the statement: 08 connection
+# exceptions, 57P admin/crash shutdown and "cannot connect now" (starting up).
+_UNAVAILABLE_STATES = ("08", "57P")
 
 
 def async_url(url: str) -> str:
@@ -70,30 +86,84 @@ class StatementCounter:
         self.count = 0
 
 
-class Database:
-    """One engine per process; connections come from its pool per unit of work."""
+def database_unavailable(error: BaseException | None) -> bool:
+    """Whether ``error`` says the server went away, rather than a bug or a bad statement.
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    Looks through SQLAlchemy's wrapping and the exception's causes: a refused
+    or reset socket, a connection asyncpg found closed, a server shutting
+    down or still starting. Such a failure is worth one retry of a read once
+    the pool is thrown away; any other error is not.
+    """
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return True
+        if isinstance(error, OSError | asyncpg.InterfaceError | asyncpg.PostgresConnectionError):
+            return True
+        state = getattr(error, "sqlstate", None)
+        if isinstance(error, asyncpg.PostgresError) and (state or "").startswith(
+            _UNAVAILABLE_STATES
+        ):
+            return True
+        error = getattr(error, "orig", None) or error.__cause__ or error.__context__
+    return False
+
+
+def _engine(url: str, pool_size: int) -> AsyncEngine:
+    # No pre-ping: it would add a round trip to every checkout. A connection that
+    # fails with the server gone throws the pool away instead (``_lost``).
+    return create_async_engine(
+        async_url(url),
+        pool_size=pool_size,
+        max_overflow=10,
+        pool_recycle=1800,
+        # Plan every execution for its own parameters. Prepared statements are
+        # reused per connection, and after five runs PostgreSQL may switch to a
+        # "generic" plan that ignores them: a search plan chosen for a rare skill
+        # then serves a skill half the candidates have, 50x slower (see
+        # bench/search.py). Planning simple statements costs next to nothing.
+        # A server that does not answer within 5 s counts as down.
+        connect_args={
+            "server_settings": {"plan_cache_mode": "force_custom_plan"},
+            "timeout": 5,
+        },
+    )
+
+
+async def _lost(engine: AsyncEngine, conn: AsyncConnection, error: BaseException) -> None:
+    """After ``error`` on ``conn``: if the server went away, forget the connection and the pool.
+
+    Every pooled connection to a restarted server is dead, and the raw-driver
+    reads (``fastpaths``) fail where SQLAlchemy never sees it: the pool is
+    replaced (its connections dereferenced, not closed: closing a dead socket
+    can only wait), so the next checkout connects afresh.
+    """
+    if not database_unavailable(error):
+        return
+    if not conn.invalidated:
+        await conn.invalidate(error)
+    await engine.dispose(close=False)
+
+
+class Database:
+    """One engine per process (and one for the replica, if any); connections come
+    from their pools per unit of work."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, replica_url: str | None = None) -> None:
         self.url = url
-        # No pre-ping: it would add a round trip to every checkout; connections
-        # are recycled instead, and a dead one fails its request once.
-        self.engine: AsyncEngine = create_async_engine(
-            async_url(url),
-            pool_size=pool_size,
-            max_overflow=10,
-            pool_recycle=1800,
-            # Plan every execution for its own parameters. Prepared statements are
-            # reused per connection, and after five runs PostgreSQL may switch to a
-            # "generic" plan that ignores them: a search plan chosen for a rare skill
-            # then serves a skill half the candidates have, 50x slower (see
-            # bench/search.py). Planning simple statements costs next to nothing.
-            connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
-        )
+        self.engine: AsyncEngine = _engine(url, pool_size)
         # The same pool without BEGIN/ROLLBACK around each use: a single statement
         # is atomic on its own, and the round trips are most of a small query's cost.
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.counter = StatementCounter()
         event.listen(self.engine.sync_engine, "before_cursor_execute", self.counter)
+        self.replica: AsyncEngine | None = None
+        self.replica_counter = StatementCounter()
+        if replica_url:
+            self.replica = _engine(replica_url, pool_size)
+            self._replica_autocommit = self.replica.execution_options(isolation_level="AUTOCOMMIT")
+            event.listen(self.replica.sync_engine, "before_cursor_execute", self.replica_counter)
 
     @asynccontextmanager
     async def autocommit(self) -> AsyncIterator[AsyncConnection]:
@@ -104,24 +174,93 @@ class Database:
         fail together belong in ``write()``.
         """
         async with self._autocommit.connect() as conn:
-            yield conn
+            try:
+                yield conn
+            except BaseException as error:
+                await _lost(self.engine, conn, error)
+                raise
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A transaction: committed if the block succeeds, rolled back whole if it raises."""
-        async with self.engine.begin() as conn:
-            yield conn
+        """A transaction: committed if the block succeeds, rolled back whole if it raises.
+
+        A server lost mid-transaction rolls it back by itself: nothing is half-written.
+        """
+        async with self.engine.connect() as conn:
+            try:
+                async with conn.begin():
+                    yield conn
+            except BaseException as error:
+                await _lost(self.engine, conn, error)
+                raise
+
+    @asynccontextmanager
+    async def replica_reads(self) -> AsyncIterator[AsyncConnection]:
+        """An autocommit connection to the replica (reads only; see ``replica_caught_up``)."""
+        assert self.replica is not None
+        async with self._replica_autocommit.connect() as conn:
+            try:
+                yield conn
+            except BaseException as error:
+                await _lost(self.replica, conn, error)
+                raise
+
+    async def replica_caught_up(self) -> bool:
+        """Whether the replica may serve a read-only request starting now.
+
+        Promises (Company blocks and hiding are one-way; Acceptance reveals:
+        ending a contact revokes it at once; Hidden members do not exist): a
+        block, a hiding, an ended contact or a withdrawn consent holds from the
+        very next request, whoever made it and in whichever process. So the
+        replica must have replayed all the WAL the primary had written when we
+        ask (``pg_current_wal_lsn()``: past every commit acknowledged so far,
+        with the default ``synchronous_commit``). Otherwise, or when the replica
+        does not answer, the request reads from the primary. Costs one tiny
+        statement on each.
+        """
+        if self.replica is None:
+            return False
+        async with self.autocommit() as conn:
+            written = (await conn.exec_driver_sql(_PRIMARY_LSN)).scalar_one()
+        try:
+            async with self.replica_reads() as conn:
+                result = await conn.exec_driver_sql(_REPLAYED, (written,))
+                return bool(result.scalar_one())
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
+            logger.warning("the replica is unreachable: reading from the primary")
+            return False
 
     async def ping(self) -> bool:
-        try:
-            async with self.engine.connect() as conn:
-                await conn.exec_driver_sql("SELECT 1")
-            return True
-        except Exception:
-            return False
+        """Whether the primary answers a statement now."""
+        return await _ping(self.engine)
+
+    async def ping_replica(self) -> bool | None:
+        """Whether the replica answers a statement now; None without a replica."""
+        return None if self.replica is None else await _ping(self.replica)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.replica is not None:
+            await self.replica.dispose()
+
+
+_PRIMARY_LSN = "SELECT pg_current_wal_lsn()::text"
+# NULL (not a standby, or nothing replayed yet) counts as behind.
+_REPLAYED = "SELECT coalesce(pg_last_wal_replay_lsn() >= $1::text::pg_lsn, false)"
+
+
+async def _ping(engine: AsyncEngine) -> bool:
+    try:
+        async with engine.connect() as conn:
+            await conn.exec_driver_sql("SELECT 1")
+        return True
+    except Exception as error:
+        if not database_unavailable(error):
+            logger.exception("database ping failed")
+        await engine.dispose(close=False)
+        return False
 
 
 def one_of(column: ColumnElement, values: Sequence[Any]) -> ColumnElement[bool]:

@@ -57,7 +57,7 @@ async def public_profile(ctx: Context, info, handle: str) -> t.PublicProfile | N
     clean = validation.HANDLE_RE.match(handle.strip().lower() or "-")
     if not clean:
         return None
-    async with ctx.db.autocommit() as conn:
+    async with ctx.reading() as conn:
         owner = await profiles_db.member_by_handle(conn, clean.group(0))
     if owner is None:
         return None

@@ -207,7 +207,7 @@ async def search_candidates(
     wanted = criteria(raw_filter)
     position = decode_cursor(after, ranked=wanted.text is not None)
     access = access_for(ctx.authorizer, identity, ctx.settings.k_anonymity)
-    async with ctx.db.autocommit() as conn:
+    async with ctx.reading() as conn:
         rows = await search_db.search_candidates(
             conn, identity.member_id, access, wanted, position, first + 1, ctx.now()
         )

@@ -17,7 +17,7 @@ from schema.partner import PartnerMutation, PartnerQuery
 from schema.query import ProfileQuery
 from schema.search import SearchQuery
 from schema.types import Profile
-from web.extensions import AccessLogWriter, CredentialGate, ErrorMasking
+from web.extensions import AccessLogWriter, CredentialGate, ErrorMasking, ReplicaReads
 from web.query_limits import LimitedParsing, LimitedValidation
 
 Query = merge_types("Query", (ProfileQuery, SearchQuery, PartnerQuery, CompanyQuery))
@@ -46,6 +46,7 @@ schema = SuplinksSchema(
         LimitedValidation,
         CredentialGate,
         AccessLogWriter,
+        ReplicaReads,
     ],
     # Plain scalar and enum fields skip graphql-core's per-field bookkeeping
     # (strawberry's own executor with SUPLINKS_FAST_PATHS=off).

@@ -109,7 +109,9 @@ async def test_unexpected_errors_are_internal_with_a_request_id(api, monkeypatch
 
 async def test_health_and_readiness(http):
     assert (await http.get("/healthz")).json() == {"status": "ok"}
-    assert (await http.get("/readyz")).json() == {"status": "ready"}
+    ready = await http.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready", "checks": {"database": "up"}}
 
 
 def test_checked_in_schema_file_is_current():

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from collections.abc import Set as AbstractSet
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.dataloader import DataLoader
 
 from auth.identity import Identity
@@ -55,7 +59,13 @@ class Context:
     mailer: Mailer | None = None
     # Mails a mutation queued: they leave only once its transaction commits.
     queued_mail: list[Mail] = field(default_factory=list)
+    # A query (nothing written in this request) may read from the replica, when
+    # caught up: set by ``web.extensions.ReplicaReads`` once the operation is known.
+    read_only: bool = False
+    # The operation failed because the database went away (set by ErrorMasking).
+    database_lost: bool = False
     _loaders: dict[str, DataLoader] = field(default_factory=dict)
+    _replica: asyncio.Future[bool] | None = None
 
     def authorize(self, action: Action, resource: object = None) -> Identity:
         """Who is asking, if the policy lets them do ``action`` on ``resource``;
@@ -135,6 +145,23 @@ class Context:
         """The current time, from the settings' clock (tests move it to test expiry)."""
         return self.settings.clock()
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for a read: the replica's if this request may use it, else the primary's.
+
+        Decided once per request (``Database.replica_caught_up``): all its reads
+        see the same database, and a mutation reads its own writes.
+        """
+        if self.read_only and self.db.replica is not None:
+            if self._replica is None:
+                self._replica = asyncio.ensure_future(self.db.replica_caught_up())
+            if await self._replica:
+                async with self.db.replica_reads() as conn:
+                    yield conn
+                return
+        async with self.db.autocommit() as conn:
+            yield conn
+
     def forget_loaded(self) -> None:
         self._loaders.clear()
 
@@ -154,7 +181,7 @@ class Context:
 
         async def load(ids: list[uuid.UUID]):
             identity = self.identity
-            async with self.db.autocommit() as conn:
+            async with self.reading() as conn:
                 if identity.member_id is not None:
                     rows, facts = await profiles_db.load_profiles_seen_by(
                         conn, identity.member_id, list(ids), self.now()
@@ -169,7 +196,7 @@ class Context:
     @property
     def experiences(self) -> DataLoader:
         async def load(ids: list[uuid.UUID]):
-            async with self.db.autocommit() as conn:
+            async with self.reading() as conn:
                 rows = await profiles_db.load_experiences(conn, list(ids))
             return [rows.get(i, []) for i in ids]
 
@@ -186,10 +213,10 @@ class Context:
         async def load(ids: list[uuid.UUID]):
             identity = self.identity
             if identity.is_partner:
-                async with self.db.autocommit() as conn:
+                async with self.reading() as conn:
                     found = await facts_db.load_partner_facts(conn, identity.company_id, list(ids))
             elif identity.member_id is not None:
-                async with self.db.autocommit() as conn:
+                async with self.reading() as conn:
                     found = await facts_db.load_facts(
                         conn, identity.member_id, list(ids), self.now()
                     )

@@ -99,6 +99,17 @@ def too_many_requests(wait: int) -> Refusal:
     )
 
 
+def unavailable(request_id: str) -> Refusal:
+    """503: the database went away before anything ran (retry soon); the id is in the log."""
+    return Refusal(
+        503,
+        "INTERNAL",
+        f"The service is briefly unavailable: retry in a moment (request id {request_id}).",
+        {"Retry-After": "1"},
+        requestId=request_id,
+    )
+
+
 def refusal(denied: Denied, *, partner: bool, rejected: bool) -> Exception:
     """The product's answer to a refusal of the policy (``Authorizer.authorize``).
 

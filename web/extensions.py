@@ -9,7 +9,9 @@
   policy decides which root fields the actor may ask (a partner ATS token:
   ``pipeline`` and introspection, nothing else).
 - ``AccessLogWriter``: the fields of narrow audience that this request
-  delivered are recorded in one insert, after the operation.
+  delivered are recorded in one insert, after the operation; if it cannot be
+  written, nothing is delivered.
+- ``ReplicaReads``: a query (and only a query) may read from the replica.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ from graphql import (
     OperationDefinitionNode,
 )
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from auth import security
 from db import access_log as access_log_db
+from db.engine import database_unavailable
 from policies import actions
 from policies.facts import RootField
 from web.errors import ApiError, rate_limited, unauthenticated
@@ -69,12 +73,15 @@ def _public(error: GraphQLError, request_id: str, production: bool) -> GraphQLEr
         )
     if original is None:
         return _client_error(error, production)
-    logger.error(
-        "request %s: unexpected error at %s",
-        request_id,
-        error.path,
-        exc_info=(type(original), original, original.__traceback__),
-    )
+    if database_unavailable(original):
+        logger.warning("request %s: the database is unreachable (%s)", request_id, original)
+    else:
+        logger.error(
+            "request %s: unexpected error at %s",
+            request_id,
+            error.path,
+            exc_info=(type(original), original, original.__traceback__),
+        )
     return GraphQLError(
         f"Internal error. Quote request id {request_id} to the operators.",
         nodes=error.nodes,
@@ -91,6 +98,9 @@ class ErrorMasking(SchemaExtension):
             context = self.execution_context.context
             request_id = getattr(context, "request_id", "")
             production = context.settings.production
+            context.database_lost = any(
+                database_unavailable(e.original_error) for e in result.errors
+            )
             result.errors = [_public(e, request_id, production) for e in result.errors]
 
 
@@ -103,11 +113,30 @@ class AccessLogWriter(SchemaExtension):
             return
         identity = ctx.identity
         label = identity.partner_label or identity.alias or "a member"
-        async with ctx.db.autocommit() as conn:  # one INSERT: atomic without BEGIN/COMMIT
-            await access_log_db.insert_events(
-                conn, viewer_id=identity.member_id, label=label, seen=seen
-            )
+        try:
+            async with ctx.db.autocommit() as conn:  # one INSERT: atomic without BEGIN/COMMIT
+                await access_log_db.insert_events(
+                    conn, viewer_id=identity.member_id, label=label, seen=seen
+                )
+        except Exception as error:
+            # The member sees who saw their identity (the access log): fields it
+            # could not record are not delivered. ErrorMasking makes this INTERNAL.
+            result = self.execution_context.result
+            if result is None:
+                raise
+            result.data = None
+            result.errors = [GraphQLError("access log not written", original_error=error)]
         seen.clear()
+
+
+class ReplicaReads(SchemaExtension):
+    """A query writes nothing, so it may read from a caught-up replica
+    (``Context.reading``); a mutation reads its own writes on the primary."""
+
+    def on_execute(self) -> Iterator[None]:
+        execution = self.execution_context
+        execution.context.read_only = execution.operation_type is OperationType.QUERY
+        yield
 
 
 def _root_fields(document, operation_name: str | None) -> set[str]:

@@ -9,19 +9,34 @@ every app process counts in the same Redis keys and shares one budget.
 
 Counters expire one by one; nothing ever clears them in bulk, so a flood of new
 subjects cannot give a locked-out subject its budget back.
+
+A lost Redis does not stop the service (nobody could log in): each process
+falls back to its own counters, says so in the log, and goes back to Redis
+once it answers again (asked at most every ``RECHECK_SECONDS``, and by every
+``/readyz``). Meanwhile a budget is per process, so N processes allow up to N
+times it; the counts made meanwhile are not carried over.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
+import redis.exceptions
 from limits import RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage as LimitsMemoryStorage
 from limits.aio.storage import RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from web.errors import rate_limited
+
+logger = logging.getLogger(__name__)
+
+# How often, at most, a process whose Redis went away asks it again.
+RECHECK_SECONDS = 5.0
+# What a Redis that went away raises (refused, reset, timed out).
+REDIS_LOST = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
 
 
 class MemoryStorage(LimitsMemoryStorage):
@@ -48,16 +63,65 @@ class MemoryStorage(LimitsMemoryStorage):
 
 def redis_storage(url: str) -> RedisStorage:
     """Counters in the Redis of ``url`` (``redis://host:port/db``), through redis-py."""
-    return RedisStorage(f"async+{url}", implementation="redispy", key_prefix="suplinks")
+    # A Redis that does not answer within a second counts as gone.
+    return RedisStorage(
+        f"async+{url}",
+        implementation="redispy",
+        key_prefix="suplinks",
+        socket_connect_timeout=1,
+        socket_timeout=1,
+    )
 
 
 class RateLimiter:
-    """Spends budgets; ``budgets`` is read at each call, so settings may change in tests."""
+    """Spends budgets; ``budgets`` is read at each call, so settings may change in tests.
+
+    With a shared ``storage`` (Redis), a per-process ``MemoryStorage`` stands in
+    while it is unreachable (see the module's docstring).
+    """
 
     def __init__(self, budgets: dict[str, tuple[int, int]], storage: Storage) -> None:
         self.budgets = budgets
         self.storage = storage
-        self.strategy = SlidingWindowCounterRateLimiter(storage)
+        self.shared = isinstance(storage, RedisStorage)
+        self.primary = SlidingWindowCounterRateLimiter(storage)
+        self.local = SlidingWindowCounterRateLimiter(MemoryStorage()) if self.shared else None
+        self.strategy = self.primary
+        self._lost_at: float | None = None
+
+    async def shared_storage_up(self) -> bool | None:
+        """Whether Redis answers now (None: no Redis configured); back to it if it does."""
+        if not self.shared:
+            return None
+        try:
+            up = await self.storage.check()
+        except REDIS_LOST:
+            up = False
+        if up and self._lost_at is not None:
+            logger.warning("Redis answers again: rate limits are shared across processes again")
+            self.strategy, self._lost_at = self.primary, None
+        return up
+
+    def _lose_shared(self) -> None:
+        if self._lost_at is None:
+            logger.warning(
+                "Redis is unreachable: rate limits fall back to this process's own counters"
+            )
+        self.strategy, self._lost_at = self.local, time.monotonic()
+
+    async def _run(self, operation: str, *args, **kwargs):
+        """``operation`` of the current strategy; on a lost Redis, of the local one."""
+        if self._lost_at is not None and time.monotonic() - self._lost_at >= RECHECK_SECONDS:
+            self._lost_at = time.monotonic()  # one re-check per interval, not one per request
+            await self.shared_storage_up()
+        strategy = self.strategy
+        try:
+            return await getattr(strategy, operation)(*args, **kwargs)
+        except REDIS_LOST:
+            if strategy is not self.primary or self.local is None:
+                raise
+            self._lose_shared()
+            return await getattr(self.local, operation)(*args, **kwargs)
 
     def _item(self, budget: str) -> RateLimitItemPerSecond:
         count, seconds = self.budgets[budget]
@@ -65,21 +129,21 @@ class RateLimiter:
 
     async def _wait(self, item: RateLimitItemPerSecond, subject: str) -> int:
         """Seconds until ``subject`` may try again: at least 1, at most the window."""
-        stats = await self.strategy.get_window_stats(item, subject)
+        stats = await self._run("get_window_stats", item, subject)
         wait = math.ceil(stats.reset_time - time.time())
         return min(max(wait, 1), item.get_expiry())
 
     async def retry_after(self, budget: str, subject: str, cost: int = 1) -> int | None:
         """Spend ``cost`` of ``budget`` for ``subject``: None if it was there, else the wait."""
         item = self._item(budget)
-        if await self.strategy.hit(item, subject, cost=cost):
+        if await self._run("hit", item, subject, cost=cost):
             return None
         return await self._wait(item, subject)
 
     async def exhausted(self, budget: str, subject: str) -> int | None:
         """Without spending: None if ``subject`` has budget left, else the wait."""
         item = self._item(budget)
-        if await self.strategy.test(item, subject):
+        if await self._run("test", item, subject):
             return None
         return await self._wait(item, subject)
 
