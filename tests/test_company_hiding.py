@@ -180,7 +180,7 @@ async def test_member_blocks_stay_mutual(api):
 
 # --- the property ------------------------------------------------------------------
 
-WORLDS = 25
+WORLDS = 20
 COMPANIES = 3
 
 

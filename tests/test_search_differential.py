@@ -1,7 +1,8 @@
 """Differential test: the SQL search returns exactly what the Polar policy allows.
 
 For random worlds (companies, candidates with random values and audiences,
-contacts, blocks either way, company blocks, "hide me from my employer") and
+contacts, blocks either way, company blocks, "hide me from my employer", the
+viewer's verified memberships and declared employer) and
 random filters, ``searchCandidates`` (over HTTP, page after page) must return
 exactly the candidates that a plain evaluation says should match, in the same
 order. The plain evaluation shares nothing with the implementation but the
@@ -12,7 +13,7 @@ clause go to PostgreSQL, as plain strings, for stemming and ``ts_rank``.
 
 Also checked per world: the fields each returned profile carries, full pages,
 and ``db.facts.load_facts`` against the Python facts (search and
-``profile(id)`` share their "blocked" SQL).
+``profile(id)`` share their hiding SQL).
 
 At least 200 worlds per run.
 """
