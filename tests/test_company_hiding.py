@@ -168,6 +168,22 @@ async def test_blocking_a_company_does_not_unmask_its_confidential_recruiter(api
     assert sent == unknown
 
 
+async def test_a_block_ends_what_is_open_with_verified_members_only(api, db):
+    """What a company block ends follows whom it hides: a declared employer counts for nothing."""
+    globex = await api.company("globex.example", "Globex")
+    await api.company("northwind.example", "Northwind")
+    recruiter = api.admins["northwind.example"]
+    declared = await api.sign_up("dana@mail.example", "CANDIDATE", "Dana")
+    await api.update_profile(declared, currentEmployerId=globex)
+    proven = await api.sign_up("paul@globex.example", "CANDIDATE", "Paul")
+    for candidate, name in ((declared, "Dana"), (proven, "Paul")):
+        await request_ok(api, recruiter, candidate, personal(name))
+    assert (await block(api, recruiter, "blockCompany", globex))["ok"]
+    async with db.autocommit() as conn:
+        statuses = dict((await conn.execute(text("SELECT message, status FROM contact"))).all())
+    assert statuses == {personal("Dana"): "PENDING", personal("Paul"): "WITHDRAWN"}
+
+
 async def test_member_blocks_stay_mutual(api):
     await api.company("globex.example", "Globex")
     rex = api.admins["globex.example"]
