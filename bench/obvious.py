@@ -44,7 +44,12 @@ class ProfileRecord:
         self.kind: str = row["kind"]
         self.confidential_search: bool = bool(row["confidential_search"])
         self.is_contact = facts.is_contact
-        self.blocked = facts.blocked
+        # Hidden either way the policy hides: a member block, or one-way company hiding.
+        self.blocked = (
+            facts.blocked
+            or facts.owner_blocks_viewers_company
+            or facts.owner_hides_from_viewers_company
+        )
         self._audiences = audiences
 
     def audience_of(self, field: str) -> str:

@@ -5,7 +5,7 @@ names); ``views.standing`` turns them into the policy's ``Relation``
 values. No decision is taken here.
 
 The SQL conditions are module-level fragments because search (``db/search.py``)
-applies the very same ones to its rows: "blocked" cannot mean one thing for
+applies the very same ones to its rows: "hidden" cannot mean one thing for
 ``profile(id)`` and another for ``searchCandidates``. A fragment about an
 owner names the owner's ``profile`` row by an alias given by the caller; all
 name the viewer by the ``:viewer`` parameter, and each is NULL-free: true or
@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, DateTime, Label, bindparam, select, text, type_coerce
+from sqlalchemy import Boolean, DateTime, Label, Select, bindparam, select, text, type_coerce
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -67,51 +67,77 @@ def pending_request(owner: str) -> str:
     )
 
 
+# Promise (Company blocks and hiding are one-way): the members of a company,
+# for blocks and hiding, are those it verified: its recruiters (a company role,
+# given only for a proven mailbox at its domain), and members who proved a
+# mailbox at one of its domains. A declared current employer is not here.
+VERIFIED_MEMBERSHIPS = (
+    "SELECT id AS member_id, company_id FROM member"
+    " WHERE company_id IS NOT NULL AND deleted_at IS NULL "
+    "UNION ALL SELECT m.id, c.id FROM member m"
+    " JOIN company c ON c.email_domain = split_part(m.email, '@', -1)"
+    " WHERE m.email_verified_at IS NOT NULL AND m.deleted_at IS NULL"
+)
+
+
+def verified_members(company_id: uuid.UUID) -> Select:
+    """The ids of ``company_id``'s verified members (the memberships the facts use)."""
+    memberships = (
+        text(VERIFIED_MEMBERSHIPS)
+        .columns(member_id=UUID(as_uuid=True), company_id=UUID(as_uuid=True))
+        .subquery("vm")
+    )
+    return select(memberships.c.member_id).where(memberships.c.company_id == company_id)
+
+
+def viewer_companies() -> str:
+    """The companies the viewer is a verified member of (uncorrelated: read once per statement)."""
+    return f"SELECT vm.company_id FROM ({VERIFIED_MEMBERSHIPS}) vm WHERE vm.member_id = :viewer"
+
+
 def blocked_members() -> str:
-    """The members blocked by the viewer, blocking the viewer, or blocking the viewer's employer."""
+    """The members blocked by the viewer or blocking the viewer: a member block is mutual."""
     return (
         "SELECT blocker_id FROM member_block WHERE blocked_id = :viewer "
-        "UNION ALL SELECT blocked_id FROM member_block WHERE blocker_id = :viewer "
-        "UNION ALL SELECT cb.blocker_id FROM company_block cb"
-        " JOIN profile vp ON vp.current_employer_id = cb.company_id"
-        " WHERE vp.member_id = :viewer"
+        "UNION ALL SELECT blocked_id FROM member_block WHERE blocker_id = :viewer"
     )
 
 
-def employer_block_clauses(owner: str) -> tuple[str, str]:
-    """The ways a block goes through ``owner``'s current employer.
+def members_blocking_viewers_company() -> str:
+    """The members who blocked a company the viewer is a verified member of.
 
-    1. the viewer blocks ``owner``'s current employer;
-    2. both work for the same company and either side hides from their
-       current employer. The viewer's employer and choice are read once per
-       statement (uncorrelated subqueries), so each row costs a comparison.
+    One-way: a company the *viewer* blocked appears nowhere in the viewer's facts.
     """
-    o = choice(owner, OWNER_ALIASES)
-    viewer = "(SELECT vp.{} FROM profile vp WHERE vp.member_id = :viewer)"
     return (
-        f"({o}.current_employer_id IS NOT NULL AND {o}.current_employer_id IN"
-        " (SELECT company_id FROM company_block WHERE blocker_id = :viewer))",
-        f"({o}.member_id <> :viewer"
-        f" AND coalesce({o}.current_employer_id = {viewer.format('current_employer_id')}, false)"
-        f" AND ({o}.hide_from_current_employer"
-        f" OR coalesce({viewer.format('hide_from_current_employer')}, false)))",
+        "SELECT blocker_id FROM company_block"
+        f" WHERE blocker_id <> :viewer AND company_id IN ({viewer_companies()})"
     )
 
 
-def block_clauses(owner: str) -> tuple[str, ...]:
-    """Each way the viewer and ``owner`` can be blocked; any one of them blocks.
-
-    Membership in sets that depend on the viewer only: PostgreSQL builds each
-    once per statement and probes it per row (a hashed subplan), which keeps
-    search's plan small and quick to find. Search merges the first set with
-    the other members it excludes, to probe one set per row instead of several.
-    """
-    member_id = f"{choice(owner, OWNER_ALIASES)}.member_id"
-    return (f"{member_id} IN ({blocked_members()})", *employer_block_clauses(owner))
+def members_hiding_from_viewers_company() -> str:
+    """The members hiding from their declared current employer, a company the viewer
+    is a verified member of. The declaration says whom they hide from; it makes
+    them a member of nothing (the viewer's own declaration plays no part)."""
+    return (
+        "SELECT member_id FROM profile WHERE hide_from_current_employer"
+        f" AND member_id <> :viewer AND current_employer_id IN ({viewer_companies()})"
+    )
 
 
-def is_blocked(owner: str) -> str:
-    return "(" + " OR ".join(block_clauses(owner)) + ")"
+def member_in(owner: str, members: str) -> str:
+    """``owner`` is one of ``members``: a set that depends on the viewer only, built once
+    per statement and probed per row (a hashed subplan). Its ids are never NULL, so
+    the test is true or false, never unknown."""
+    return f"{choice(owner, OWNER_ALIASES)}.member_id IN ({members})"
+
+
+# The facts that hide a member, each with the set of members it holds for the
+# viewer (the policy's ``hidden`` rules read them one by one).
+HIDING_FACTS = {
+    "blocked": blocked_members,
+    "owner_blocks_viewers_company": members_blocking_viewers_company,
+    "owner_hides_from_viewers_company": members_hiding_from_viewers_company,
+}
 
 
 def _typed(fragment: str):
@@ -131,20 +157,29 @@ def fact_columns(owner: str) -> list[Label]:
     return [
         type_coerce(_typed(contact_in_state(owner, "ACCEPTED")), Boolean()).label("is_contact"),
         type_coerce(_typed(pending_request(owner)), Boolean()).label("has_pending_request"),
-        type_coerce(_typed(is_blocked(owner)), Boolean()).label("blocked"),
+        *(
+            type_coerce(_typed(member_in(owner, members())), Boolean()).label(name)
+            for name, members in HIDING_FACTS.items()
+        ),
     ]
 
 
 def facts_of(row) -> RawFacts:
-    return RawFacts(row["is_contact"], row["has_pending_request"], row["blocked"])
+    return RawFacts(
+        row["is_contact"],
+        row["has_pending_request"],
+        row["blocked"],
+        owner_blocks_viewers_company=row["owner_blocks_viewers_company"],
+        owner_hides_from_viewers_company=row["owner_hides_from_viewers_company"],
+    )
 
 
 # A partner ATS stands for its company. Towards a candidate it has one fact of
 # its own, consent: an accepted contact with one of the company's recruiters
 # that the candidate shared with the ATS, under a receipt not withdrawn, and the
 # fields those receipts list. "Blocked" is the candidate's side of the company
-# facts above: a block of the company, or "hide me from my current employer"
-# while working there.
+# facts above, one-way as for its members: a block of the company, or "hide me
+# from my current employer" having declared it.
 _PARTNER_FACTS_SQL = text(
     """
     SELECT o.member_id AS owner_id,
@@ -164,9 +199,9 @@ _PARTNER_FACTS_SQL = text(
         EXISTS (
             SELECT 1 FROM company_block cb
             WHERE cb.blocker_id = o.member_id AND cb.company_id = :company
-        )
-        OR COALESCE(o.current_employer_id = :company AND o.hide_from_current_employer, false)
-            AS blocked
+        ) AS blocks_company,
+        COALESCE(o.current_employer_id = :company AND o.hide_from_current_employer, false)
+            AS hides_from_company
     FROM profile o
     WHERE o.member_id = ANY(:owners)
     """
@@ -180,7 +215,9 @@ _PARTNER_FACTS_SQL = text(
 class RawFacts:
     is_contact: bool
     has_pending_request: bool
-    blocked: bool
+    blocked: bool  # a member block, either way
+    owner_blocks_viewers_company: bool = False
+    owner_hides_from_viewers_company: bool = False
     # Towards a partner ATS only (see _PARTNER_FACTS_SQL).
     partner_consent: bool = False
     consented_fields: tuple[str, ...] = ()
@@ -215,7 +252,9 @@ async def load_partner_facts(
         row.owner_id: RawFacts(
             is_contact=False,
             has_pending_request=False,
-            blocked=row.blocked,
+            blocked=False,
+            owner_blocks_viewers_company=row.blocks_company,
+            owner_hides_from_viewers_company=row.hides_from_company,
             partner_consent=row.consented,
             consented_fields=tuple(row.consented_fields),
         )

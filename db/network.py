@@ -37,6 +37,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.engine import one_of
+from db.facts import verified_members
 from db.models import (
     Company,
     CompanyBlock,
@@ -358,16 +359,13 @@ async def close_open_edges(
 ) -> list:
     """A block ends what is open between ``me`` and the other side, in one statement.
 
-    The other side is one member (``other``) or every member whose current
-    employer is ``employer``. Returns the consent receipts withdrawn with it.
+    The other side is one member (``other``) or every verified member of the
+    company ``employer``: those from whom ``me`` now hides (Promise (Company
+    blocks and hiding are one-way)); a declared employer makes nobody one.
+    Returns the consent receipts withdrawn with it.
     """
     c = contact.c
-    if other is not None:
-        others = [other]
-    else:
-        others = select(profile.c.member_id).where(
-            profile.c.current_employer_id == employer, profile.c.member_id != me
-        )
+    others = [other] if other is not None else verified_members(employer)
     between = or_(
         and_(c.recruiter_id == me, c.candidate_id.in_(others)),
         and_(c.candidate_id == me, c.recruiter_id.in_(others)),

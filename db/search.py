@@ -48,13 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, REAL, UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.facts import (
-    blocked_members,
-    contact_in_state,
-    employer_block_clauses,
-    pending_request,
-    viewer_edges,
-)
+from db.facts import HIDING_FACTS, contact_in_state, pending_request, viewer_edges
 from db.models import SEARCHED_FIELDS, Company, Profile
 from db.profiles import profile_query
 from db.sqlguard import literal
@@ -82,6 +76,8 @@ class Tier:
 
     contact: bool  # accepted contacts of the viewer, or everyone else
     readable: tuple[tuple[str, frozenset[str]], ...]  # field -> audiences readable here
+    # The facts (keys of ``db.facts.HIDING_FACTS``) that hide a candidate of this tier.
+    hidden_by: tuple[str, ...]
     # Coarse field -> audiences readable when its value is lone (shared by fewer
     # than k companies) and the exact field is readable: Promise (Coarse
     # companions are k-anonymous).
@@ -215,8 +211,9 @@ def _sql(fragment: str) -> TextClause:
 
 def _tier_conditions(
     access: Access, tier: Tier, shape: frozenset[str], paged: bool
-) -> tuple[tuple[str, ...], str]:
-    """What a row of this tier must satisfy (clauses, page boundary), and its rank."""
+) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
+    """What a row of this tier must satisfy (clauses, page boundary), its rank,
+    and the facts that hide it."""
     rank = rank_expression(access, tier) if "text" in shape else "NULL::real"
     where = _clauses(access, tier, shape)
     if paged:
@@ -225,7 +222,7 @@ def _tier_conditions(
             if "text" in shape
             else "profile.member_id > :after_id"
         )
-    return tuple(where), rank
+    return tuple(where), rank, tier.hidden_by
 
 
 # Members search never returns: recruiters (and any deleted member), a small set
@@ -233,15 +230,17 @@ def _tier_conditions(
 NOT_SEARCHABLE = "SELECT id FROM member WHERE kind <> 'CANDIDATE' OR deleted_at IS NOT NULL"
 
 
-def excluded(contact: bool | None) -> str:
+def excluded(contact: bool | None, hidden_by: tuple[str, ...]) -> str:
     """SQL: the rows a branch leaves out, as one set of member ids probed per row.
 
-    Members who block (or are blocked by) the viewer, members search never
-    returns, and for the other tier the viewer's accepted contacts: one hashed
-    set built once per statement, instead of a probe per rule. The contacts'
-    branch starts from the viewer's (few) accepted contacts instead.
+    Members whom one of the ``hidden_by`` facts hides from the viewer (the
+    policy's answer: blocks either way, one-way company hiding), members
+    search never returns, and for the other tier the viewer's accepted
+    contacts: one hashed set built once per statement, instead of a probe per
+    rule. The contacts' branch starts from the viewer's (few) accepted
+    contacts instead.
     """
-    sets = [blocked_members(), NOT_SEARCHABLE]
+    sets = [*(HIDING_FACTS[name]() for name in hidden_by), NOT_SEARCHABLE]
     if contact is False:
         sets.append(viewer_edges("ACCEPTED"))
     rows = [f"profile.member_id NOT IN ({' UNION ALL '.join(sets)})"]
@@ -251,7 +250,11 @@ def excluded(contact: bool | None) -> str:
 
 
 def _branch(
-    where: tuple[str, ...], rank: str, contact: bool | None, shape: frozenset[str]
+    where: tuple[str, ...],
+    rank: str,
+    hidden_by: tuple[str, ...],
+    contact: bool | None,
+    shape: frozenset[str],
 ) -> Select:
     """The best keys of one tier (``contact``), or of all of them (None), on their own.
 
@@ -259,10 +262,9 @@ def _branch(
     and sorts every match, and the page's full rows are joined afterwards.
     """
     conditions = [
-        excluded(contact),
+        excluded(contact, hidden_by),
         "profile.contactable",
         "profile.member_id <> :viewer",
-        *(f"NOT {clause}" for clause in employer_block_clauses("profile")),
         *where,
     ]
     order = f"{rank} DESC, profile.member_id" if "text" in shape else "profile.member_id"
@@ -293,9 +295,7 @@ def _statement(access: Access, shape: frozenset[str], paged: bool) -> Select | N
         # Both tiers ask the same of their rows (no clause reads a field): one branch.
         branches = [_branch(*tiers[True], None, shape)]
     else:
-        branches = [
-            _branch(where, rank, contact, shape) for contact, (where, rank) in tiers.items()
-        ]
+        branches = [_branch(*conditions, contact, shape) for contact, conditions in tiers.items()]
     if len(branches) == 1:
         keys = branches[0]
     else:

@@ -23,7 +23,12 @@ class Relation(NamedTuple):
     is_recruiter: bool = False  # a verified recruiter (work email of a registered company)
     is_contact: bool = False  # an accepted contact between the two
     is_partner: bool = False  # a partner ATS the member consented to share with
-    blocked: bool = False  # blocked either way, by member, company or "hide from employer"
+    blocked: bool = False  # a member block, either way (a member block is mutual)
+    # One-way company hiding: the owner hides from a company the viewer is a
+    # verified member of (one of its recruiters, or a proven mailbox at its
+    # domain); a declared current employer makes nobody a member.
+    owner_blocks_viewers_company: bool = False  # the owner blocked such a company
+    owner_hides_from_viewers_company: bool = False  # "hide me from my current employer", at one
     owner_confidential: bool = False  # the owner is a recruiter on a confidential search
     # For a partner ATS: the fields its company's consent receipts list (sorted).
     consented_fields: tuple[str, ...] = ()

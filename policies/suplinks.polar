@@ -16,14 +16,13 @@
 # Promise: the owner always sees their own profile.
 allow(rel: Relation, "see", _member) if rel.is_self;
 
-# Promise (Hidden members do not exist; Company blocks and hiding are
-# one-way): a member the viewer may not see does not exist for them. Blocks
-# either way, company blocks and "hide me from my current employer" all arrive
-# here as `blocked`. The closed persona is for logged-in members.
+# Promise (Hidden members do not exist): a member the viewer may not see does
+# not exist for them (see `hidden` below). The closed persona is for
+# logged-in members.
 allow(rel: Relation, "see", _member) if
     rel.persona = "closed" and
     rel.is_member and
-    not rel.blocked;
+    not hidden(rel);
 
 # Promise (Partners see only consented fields): a partner ATS sees the
 # candidates who accepted a contact with its company's recruiters and consented
@@ -31,12 +30,28 @@ allow(rel: Relation, "see", _member) if
 allow(rel: Relation, "see", _member) if
     rel.persona = "closed" and
     rel.is_partner and
-    not rel.blocked;
+    not hidden(rel);
 
 # Promise: the open persona is public by its owner's choice; blocks still hold.
 allow(rel: Relation, "see", _member) if
     rel.persona = "open" and
-    not rel.blocked;
+    not hidden(rel);
+
+# Promise (Hidden members do not exist): a member block is mutual: the two
+# members stop seeing each other, whichever of them named the other.
+hidden(rel: Relation) if rel.blocked;
+
+# Promise (Company blocks and hiding are one-way): a company block hides the
+# member who set it from every verified member of that company (its
+# recruiters, and members who proved a mailbox at its domain), and changes
+# nothing in what that member sees: the facts never say the viewer blocked the
+# owner's company.
+hidden(rel: Relation) if rel.owner_blocks_viewers_company;
+
+# Promise (Company blocks and hiding are one-way): "hide me from my current
+# employer" hides the member from the verified members of the company they
+# declared, and from nobody else; a declared employer makes nobody a member.
+hidden(rel: Relation) if rel.owner_hides_from_viewers_company;
 
 # ---------------------------------------------------------------------------
 # Reading one field
@@ -48,13 +63,13 @@ allow(rel: Relation, "read", _field: FieldRef) if rel.is_self;
 # Promise: the open persona shows PUBLIC fields to anyone, and nothing else.
 allow(rel: Relation, "read", field: FieldRef) if
     rel.persona = "open" and
-    not rel.blocked and
+    not hidden(rel) and
     field.audience = "PUBLIC";
 
 # Promise (Denied fields are null): on the closed persona a field is read by its audience.
 allow(rel: Relation, "read", field: FieldRef) if
     rel.persona = "closed" and
-    not rel.blocked and
+    not hidden(rel) and
     not field.identity and
     admits(rel, field.audience) and
     not confidential_employer(rel, field) and
@@ -66,7 +81,7 @@ allow(rel: Relation, "read", field: FieldRef) if
 # within the audience their owner chose.
 allow(rel: Relation, "read", field: FieldRef) if
     rel.persona = "closed" and
-    not rel.blocked and
+    not hidden(rel) and
     field.identity and
     rel.is_contact and
     admits(rel, field.audience) and

@@ -12,7 +12,8 @@ Promises kept here (docs/design.md, docs/network.md):
   is ``web.errors.not_found()``, the answer to an unknown id
   (Promises (Hidden members do not exist), (Opaque ids)).
 - A block ends what is open between the two sides in the same transaction;
-  from then on each is invisible to the other
+  from then on a member block hides each from the other, a company block or
+  hiding from one's employer hides only the member who set it
   (Promise (Company blocks and hiding are one-way)).
 - Edges are read only by their endpoints (Promise (Edges are private)); see ``contact_view``.
 
@@ -322,9 +323,10 @@ async def _company(conn: AsyncConnection, opaque: str) -> uuid.UUID:
 
 
 async def block_company(ctx: Context, conn: AsyncConnection, company_id: str) -> None:
-    """Every member whose current employer is the company, now or later, and I stop
-    seeing each other; what is open with its current members ends now, and what I
-    shared with the company's ATS stops being shared."""
+    """I vanish for every verified member of the company, now or later, and see them
+    as before (Promise (Company blocks and hiding are one-way)); what is open with
+    its current members ends now, and what I shared with the company's ATS stops
+    being shared."""
     me = ctx.authorize(actions.ACT_IN_NETWORK).member_id
     target = await _company(conn, company_id)
     await network_db.lock_members(conn, [me])
@@ -346,8 +348,9 @@ async def unblock_company(ctx: Context, conn: AsyncConnection, company_id: str) 
 async def set_hide_from_current_employer(
     ctx: Context, conn: AsyncConnection, hide: bool
 ) -> uuid.UUID:
-    """On (the default for candidates): my current employer's members and I stop seeing
-    each other, and what is open between us ends now."""
+    """On (the default for candidates): I vanish for the verified members of the
+    employer I declared, and see them as before (Promise (Company blocks and hiding
+    are one-way)); what is open between us ends now."""
     me = ctx.authorize(actions.ACT_IN_NETWORK).member_id
     await network_db.lock_members(conn, [me])
     current_employer = await network_db.set_hide_from_current_employer(conn, me, hide)

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from auth.identity import Identity
 from db import search as search_db
-from db.facts import RawFacts
+from db.facts import HIDING_FACTS, RawFacts
 from policies import actions
 from policies.authorizer import Authorizer
 from policies.facts import Relation
@@ -63,7 +63,7 @@ def bad_input(message: str, field: str) -> ApiError:
 
 
 def tier_relations(identity: Identity) -> dict[bool, Relation]:
-    """How this viewer stands to a candidate who does not block them: contact or not."""
+    """How this viewer stands to a candidate hidden from them by no fact: contact or not."""
     owner = {"member_id": None, "kind": "CANDIDATE", "confidential_search": False}
     return {
         contact: relation_for(
@@ -85,7 +85,10 @@ def _access(
     """The policy's answers for both tiers, asked once per distinct pair of relations.
 
     A tier the viewer may not see contributes no rows at all; in a tier they
-    may see, a field is readable under exactly the audiences the policy lists.
+    may see, a field is readable under exactly the audiences the policy lists,
+    and a candidate is left out where one of the facts the policy hides on
+    holds (Promise (Company blocks and hiding are one-way): the viewer's own
+    company blocks and hiding are no such fact).
     """
     tiers = tuple(
         search_db.Tier(
@@ -93,6 +96,11 @@ def _access(
             readable=tuple(
                 (name, frozenset(a.value for a in authorizer.readable_audiences(rel, name)))
                 for name in SEARCH_FIELDS
+            ),
+            hidden_by=tuple(
+                fact
+                for fact in HIDING_FACTS
+                if not authorizer.can_see(rel._replace(**{fact: True}))
             ),
             lone=tuple(
                 (name, frozenset(a.value for a in authorizer.lone_audiences(rel, name)))
@@ -216,7 +224,7 @@ async def search_candidates(
         r["member_id"]: RawFacts(
             is_contact=r["is_contact"],
             has_pending_request=r["has_pending_request"],
-            blocked=False,  # the statement returns no blocked row
+            blocked=False,  # the statement returns no hidden row
         )
         for r in page
     }

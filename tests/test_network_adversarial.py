@@ -81,9 +81,9 @@ async def test_blocked_company_and_current_employer_get_the_unknown_id_answer(ap
     assert await _answers(api, newcomer, candidate.id) == await _answers(
         api, newcomer, unknown_profile_id()
     )
-    # And it works both ways: the candidate does not see them either.
+    # One-way (Company blocks and hiding are one-way): the candidate still sees them all.
     for other in (employer_recruiter, blocked_recruiter, newcomer):
-        assert (await api(READ, {"id": other.id}, candidate.token))["data"]["profile"] is None
+        assert (await api(READ, {"id": other.id}, candidate.token))["data"]["profile"]
 
 
 async def test_candidates_cannot_initiate(api, db):
@@ -210,15 +210,20 @@ async def test_a_company_block_withdraws_pending_requests(api, db):
     ]
 
 
-async def test_a_recruiter_can_block_a_candidates_employer(api):
+async def test_a_recruiter_blocking_a_company_hides_himself_from_its_members_only(api):
     acme = await api.company("acme.example")
     await api.company("northwind.example")
     recruiter = await api.sign_up("nat@northwind.example", "RECRUITER", "Nat")
+    acme_recruiter = await api.sign_up("eve@acme.example", "RECRUITER", "Eve")
     candidate = await api.sign_up("cara@mail.example", "CANDIDATE", "Cara")
     await api.update_profile(candidate, currentEmployerId=acme)
     assert (await block(api, recruiter, "blockCompany", acme))["ok"]
-    assert (await api(READ, {"id": candidate.id}, recruiter.token))["data"]["profile"] is None
-    assert (await api(READ, {"id": recruiter.id}, candidate.token))["data"]["profile"] is None
+    # He vanishes for Acme's verified members, and nobody vanishes for him.
+    assert (await api(READ, {"id": recruiter.id}, acme_recruiter.token))["data"]["profile"] is None
+    assert (await api(READ, {"id": acme_recruiter.id}, recruiter.token))["data"]["profile"]
+    # A declared employer makes nobody a member: the candidate and he see each other.
+    assert (await api(READ, {"id": candidate.id}, recruiter.token))["data"]["profile"]
+    assert (await api(READ, {"id": recruiter.id}, candidate.token))["data"]["profile"]
 
 
 async def test_hide_from_current_employer(api, db):

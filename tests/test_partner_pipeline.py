@@ -369,7 +369,9 @@ async def test_ends_and_blocks_end_the_sharing(api, db):
         )
     consent = {name: facts[ids.decode(ids.PROFILE, m.id)] for name, m in people.items()}
     assert {n for n, f in consent.items() if f.partner_consent} == {"stays"}
-    assert {n for n, f in consent.items() if f.blocked} == {"blocks_acme", "moves"}
+    assert {n for n, f in consent.items() if f.owner_blocks_viewers_company} == {"blocks_acme"}
+    assert {n for n, f in consent.items() if f.owner_hides_from_viewers_company} == {"moves"}
+    assert not any(f.blocked for f in consent.values())  # member blocks are between members
 
     # Turning "hide" off later brings back no contact: moving ended it.
     await api.data(HIDE, {"h": False}, people["moves"].token)

@@ -42,7 +42,23 @@ RELATIONS = {
     # limited to the fields of the receipts; to anyone else as nobody (Relation()).
     "consented partner ATS": Relation(is_contact=True, is_partner=True, consented_fields=CONSENTED),
     "consented partner ATS, candidate blocks the company": Relation(
-        is_contact=True, is_partner=True, blocked=True, consented_fields=CONSENTED
+        is_contact=True,
+        is_partner=True,
+        owner_blocks_viewers_company=True,
+        consented_fields=CONSENTED,
+    ),
+    "consented partner ATS, candidate hides from the company": Relation(
+        is_contact=True,
+        is_partner=True,
+        owner_hides_from_viewers_company=True,
+        consented_fields=CONSENTED,
+    ),
+    # One-way company hiding: the owner hides from a company the viewer is a verified member of.
+    "recruiter of a company the owner blocks": Relation(
+        is_member=True, is_recruiter=True, owner_blocks_viewers_company=True
+    ),
+    "contact at the employer the owner hides from": Relation(
+        is_member=True, is_contact=True, owner_hides_from_viewers_company=True
     ),
 }
 
@@ -53,6 +69,8 @@ def design_says(rel: Relation, field: str, audience: str) -> bool:
         return True
     if rel.blocked:
         return False  # Promise (Hidden members do not exist): the member does not exist for them
+    if rel.owner_blocks_viewers_company or rel.owner_hides_from_viewers_company:
+        return False  # Promise (Company blocks and hiding are one-way): the owner hides from them
     if rel.persona == "open":
         return audience == "PUBLIC"  # the open persona shows PUBLIC fields only
     if not (rel.is_member or rel.is_partner):
@@ -93,6 +111,8 @@ relations = st.builds(
     is_contact=st.booleans(),
     is_partner=st.booleans(),
     blocked=st.booleans(),
+    owner_blocks_viewers_company=st.booleans(),
+    owner_hides_from_viewers_company=st.booleans(),
     owner_confidential=st.booleans(),
     consented_fields=st.lists(st.sampled_from(sorted(PRIVATE_FIELDS)), unique=True).map(
         lambda fields: tuple(sorted(fields))

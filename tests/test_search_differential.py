@@ -1,7 +1,8 @@
 """Differential test: the SQL search returns exactly what the Polar policy allows.
 
 For random worlds (companies, candidates with random values and audiences,
-contacts, blocks either way, company blocks, "hide me from my employer") and
+contacts, blocks either way, company blocks, "hide me from my employer", the
+viewer's verified memberships and declared employer) and
 random filters, ``searchCandidates`` (over HTTP, page after page) must return
 exactly the candidates that a plain evaluation says should match, in the same
 order. The plain evaluation shares nothing with the implementation but the
@@ -12,7 +13,7 @@ clause go to PostgreSQL, as plain strings, for stemming and ``ts_rank``.
 
 Also checked per world: the fields each returned profile carries, full pages,
 and ``db.facts.load_facts`` against the Python facts (search and
-``profile(id)`` share their "blocked" SQL).
+``profile(id)`` share their hiding SQL).
 
 With k = 2 (Promise (Coarse companions are k-anonymous)), a world's sectors
 are lone or not: a sector filter matches a lone sector only where the exact
@@ -113,6 +114,11 @@ class World:
     viewer_id: uuid.UUID
     viewer_hide: bool
     viewer_blocks_company: int | None
+    # The viewer recruits for company 0; they may also have proven a mailbox at
+    # another company's domain (a verified member of it too), and declare any
+    # current employer (which makes them a member of nothing).
+    viewer_mailbox: int | None
+    viewer_declared: int | None
     people: list[Person] = field(default_factory=list)
 
     @property
@@ -164,6 +170,8 @@ def worlds(draw) -> World:
         viewer_id=member_ids[0],
         viewer_hide=draw(_rarely()),
         viewer_blocks_company=draw(st.sampled_from((None,) * 9 + tuple(range(companies)))),
+        viewer_mailbox=draw(st.sampled_from((None, None, *range(companies)))),
+        viewer_declared=draw(st.sampled_from((0, 0, None, *range(companies)))),
         people=people,
     )
 
@@ -217,20 +225,28 @@ class Facts:
     is_contact: bool
     has_pending_request: bool
     blocked: bool
+    owner_blocks_viewers_company: bool
+    owner_hides_from_viewers_company: bool
 
 
 def facts_of(world: World, p: Person) -> Facts:
-    """How the viewer stands to ``p``, from the world itself (docs/design.md, "Vocabulary")."""
-    viewer_employer = 0  # a recruiter's current employer is their company
-    employer = p.employer if p.kind == "CANDIDATE" else 0
-    blocked = (
-        p.blocks_viewer
-        or p.blocked_by_viewer
-        or p.blocks_company == viewer_employer
-        or (employer is not None and employer == world.viewer_blocks_company)
-        or (employer == viewer_employer and (p.hide or world.viewer_hide))
+    """How the viewer stands to ``p``, from the world itself (docs/design.md, "Vocabulary").
+
+    A member block is mutual; a company block and hiding from one's declared
+    employer are one-way: they hide ``p`` from the verified members of that
+    company (the viewer: company 0, where they recruit, and the company of the
+    mailbox they proved), and the viewer's own company block, hiding and
+    declared employer change nothing.
+    """
+    verified = {0, world.viewer_mailbox} - {None}
+    employer = p.employer if p.kind == "CANDIDATE" else 0  # declared (a recruiter's: their company)
+    return Facts(
+        p.contact == "ACCEPTED",
+        p.contact == "PENDING",
+        p.blocks_viewer or p.blocked_by_viewer,
+        p.blocks_company in verified,
+        p.hide and employer in verified,
     )
-    return Facts(p.contact == "ACCEPTED", p.contact == "PENDING", blocked)
 
 
 def band_floor(years: int) -> int:
@@ -256,6 +272,8 @@ def readings(world: World) -> dict[uuid.UUID, dict[str, bool]]:
             is_recruiter=True,
             is_contact=facts.is_contact,
             blocked=facts.blocked,
+            owner_blocks_viewers_company=facts.owner_blocks_viewers_company,
+            owner_hides_from_viewers_company=facts.owner_hides_from_viewers_company,
         )
         if authorizer.ask_see(rel):
             audiences = effective_audiences("CANDIDATE", p.audiences)
@@ -373,7 +391,15 @@ async def store(db: Database, world: World, secret: str) -> str:
     companies = world.company_ids
     viewer = world.viewer_id
     members = [
-        {"id": viewer, "kind": "RECRUITER", "company_id": companies[0], "deleted_at": None}
+        {
+            "id": viewer,
+            "kind": "RECRUITER",
+            "company_id": companies[0],
+            "deleted_at": None,
+            "domain": "w.example"
+            if world.viewer_mailbox is None
+            else f"c{world.viewer_mailbox}.example",
+        }
     ] + [
         {
             "id": p.id,
@@ -383,7 +409,8 @@ async def store(db: Database, world: World, secret: str) -> str:
         }
         for p in world.people
     ]
-    profiles = [_profile_row(viewer, companies[0], hide=world.viewer_hide, contactable=False)] + [
+    declared = None if world.viewer_declared is None else companies[world.viewer_declared]
+    profiles = [_profile_row(viewer, declared, hide=world.viewer_hide, contactable=False)] + [
         _profile_row(
             p.id,
             companies[p.employer]
@@ -425,8 +452,8 @@ async def store(db: Database, world: World, secret: str) -> str:
             insert(Member.__table__),
             [
                 {
-                    **m,
-                    "email": f"{m['id'].hex}@w.example",
+                    **{k: v for k, v in m.items() if k != "domain"},
+                    "email": f"{m['id'].hex}@{m.get('domain', 'w.example')}",
                     "password_hash": "-",
                     "alias": m["id"].hex,
                     # Hypothesis builds 200 worlds a run: rows, not sign-ups, with
@@ -553,7 +580,11 @@ class Harness:
         for p in world.people:
             want = facts_of(world, p)
             assert loaded[p.id] == facts_db.RawFacts(
-                want.is_contact, want.has_pending_request, want.blocked
+                want.is_contact,
+                want.has_pending_request,
+                want.blocked,
+                owner_blocks_viewers_company=want.owner_blocks_viewers_company,
+                owner_hides_from_viewers_company=want.owner_hides_from_viewers_company,
             ), p
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from config import PROJECT_ROOT
 from db import search as search_db
-from db.facts import EDGE_STATUSES, contact_in_state, employer_block_clauses, viewer_edges
+from db.facts import EDGE_STATUSES, contact_in_state, member_in, viewer_edges
 from db.models import SEARCHED_FIELDS
 from db.sqlguard import choice, identifier, integer, literal, name_literal
 from policies.fields import PRIVATE_FIELDS, Audience
@@ -62,11 +62,11 @@ def test_fact_fragments_refuse_unknown_statuses_and_aliases(bad: str) -> None:
     with pytest.raises(ValueError):
         contact_in_state(bad, "ACCEPTED")
     with pytest.raises(ValueError):
-        employer_block_clauses(bad)
+        member_in(bad, "SELECT 1")
 
 
 def _tier(field: str, audiences: frozenset[str]) -> tuple[search_db.Access, search_db.Tier]:
-    tier = search_db.Tier(contact=False, readable=((field, audiences),))
+    tier = search_db.Tier(contact=False, readable=((field, audiences),), hidden_by=())
     return search_db.Access(defaults=((field, "CONTACTS"),), tiers=(tier,)), tier
 
 

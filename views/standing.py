@@ -28,6 +28,8 @@ def relation_for(
         is_contact=facts.is_contact or partner,
         is_partner=partner,
         blocked=facts.blocked,
+        owner_blocks_viewers_company=facts.owner_blocks_viewers_company,
+        owner_hides_from_viewers_company=facts.owner_hides_from_viewers_company,
         owner_confidential=owner["kind"] == "RECRUITER" and bool(owner["confidential_search"]),
         consented_fields=facts.consented_fields if partner else (),
     )
