@@ -201,7 +201,7 @@ class OpenProfile(SQLModel, table=True):
     """The open persona: its own content, written apart from the closed profile.
 
     Nothing here is copied from ``profile`` and search never reads this table
-    (Promise (The open persona is public by its owner's choice)). ``handle_key``
+    (Promise (Unlinkable)). ``handle_key``
     is the handle as a reader sees it (``db.company_names.handle_key``): two
     handles that look alike cannot both be claimed.
     """

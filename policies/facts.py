@@ -101,7 +101,7 @@ class OpenPersona(NamedTuple):
     """A member's open persona, as reading it depends on: its owner's choice alone.
 
     Nothing about the reader is in it, so the decision is the same for every
-    reader (Promise (The open persona is public by its owner's choice)).
+    reader (Promise (Unlinkable)).
     """
 
     published: bool = False

@@ -137,8 +137,8 @@ allow(actor: ActorFacts, _action: String, "account") if member(actor);
 # blocks, edges) is for logged-in members; to anyone else it is empty.
 allow(actor: ActorFacts, _action: String, "network") if member(actor);
 
-# Promise (The open persona is public by its owner's choice): a published open
-# persona is read by anyone, logged in or not, blocked or not, the same;
+# Promise (Unlinkable): the open persona is public by its owner's choice: a
+# published one is read by anyone, logged in or not, blocked or not, the same;
 # unpublished, it does not exist (as an unknown handle: No membership oracle).
 allow(_actor: ActorFacts, "read", persona: OpenPersona) if persona.published;
 

@@ -1,8 +1,7 @@
 """The open persona: its owner writes and publishes it; anyone reads it, the same.
 
-It is its own content (Promise (The open persona is public by its owner's
-choice)): nothing here reads the closed profile, except the linkability
-warnings, which show its owner what the two share.
+It is its own content (Promise (Unlinkable)): nothing here reads the closed
+profile, except the linkability warnings, which show its owner what the two share.
 """
 
 from __future__ import annotations
@@ -32,6 +31,9 @@ from web.errors import UserInputError, problem
 MAX_LINKS = 10
 # The audiences that read the closed persona besides its owner, widest first.
 READERS = tuple(a for a in Audience if a is not Audience.ONLY_ME)
+
+# The closed persona's texts that linkability compares: (field, profile column).
+CLOSED_TEXTS = (("fullName", "full_name"), ("headline", "headline"), ("summary", "summary"))
 
 HANDLE_REQUIRED = (
     "HANDLE_REQUIRED",
@@ -177,14 +179,7 @@ def _closed_view(
             if e["employer_id"] is not None
         ]
     return linkability.ClosedView(
-        texts={
-            f: shown(f, row[c])
-            for f, c in (
-                ("fullName", "full_name"),
-                ("headline", "headline"),
-                ("summary", "summary"),
-            )
-        },
+        texts={field: shown(field, row[column]) for field, column in CLOSED_TEXTS},
         photo_url=shown("photoUrl", row["photo_url"]),
         skills=shown("skills", row["skills"]),
         employers=tuple(employers),

@@ -1,5 +1,4 @@
-"""The open persona is its own content (Promise (The open persona is public by its
-owner's choice)), read the same by everyone, and never a membership oracle.
+"""The open persona is its own content (Promise (Unlinkable)), read the same by everyone, and never a membership oracle.
 
 Written as an attacker would try the three findings that joined the two personas:
 search by the open persona's words, a handle as a membership test, and the same
