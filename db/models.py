@@ -212,7 +212,8 @@ class OpenProfile(SQLModel, table=True):
         sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
     )
     handle: str = Field(sa_column=Column(String(40), nullable=False, unique=True))
-    handle_key: str | None = Field(default=None, sa_column=Column(String(40), unique=True))
+    # Look-alike skeletons may be longer than the handle ("m" is "rn"): twice its 40.
+    handle_key: str | None = Field(default=None, sa_column=Column(String(80), unique=True))
     display_name: str | None = Field(default=None, sa_column=Column(String(200)))
     headline: str | None = Field(default=None, sa_column=Column(String(200)))
     summary: str | None = Field(default=None, sa_column=Column(String(4000)))

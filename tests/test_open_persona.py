@@ -259,6 +259,8 @@ LOOK_ALIKES = [
     ("right-to-left override", "carla\u202e-codes", "BAD_USER_INPUT"),
     ("emoji", "carla-\U0001f600", "INVALID_HANDLE"),
     ("too short", "ab", "INVALID_HANDLE"),
+    ("longest, as look-alikes", "m" * 40, None),  # its key is "rn" * 40
+    ("too long", "m" * 41, "INVALID_HANDLE"),
 ]
 
 

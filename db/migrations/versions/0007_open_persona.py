@@ -32,7 +32,7 @@ def upgrade() -> None:
         "open_persona",
         sa.Column("member_id", sa.Uuid(), nullable=False),
         sa.Column("handle", sa.String(length=40), nullable=False),
-        sa.Column("handle_key", sa.String(length=40), nullable=True),
+        sa.Column("handle_key", sa.String(length=80), nullable=True),
         sa.Column("display_name", sa.String(length=200), nullable=True),
         sa.Column("headline", sa.String(length=200), nullable=True),
         sa.Column("summary", sa.String(length=4000), nullable=True),
