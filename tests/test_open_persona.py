@@ -146,6 +146,26 @@ async def test_a_published_persona_is_byte_identical_for_every_viewer(api, world
         assert closed not in text
 
 
+async def test_unknown_unpublished_and_published_handles_cost_the_same_statements(api, db, carla):
+    """Not a timed test: the work behind each answer, counted. An unpublished handle
+    runs exactly the statements of an unknown one (and of a published one)."""
+    await publish(api, await _with_persona(api, "pub@mail.example", "pub-lished"))
+
+    async def statements(handle: str) -> int:
+        db.counter.reset()
+        await raw(api, handle, None)
+        return db.counter.count
+
+    assert await statements("carla-codes") == await statements("nobody-here")
+    assert await statements("pub-lished") == await statements("nobody-here")
+
+
+async def _with_persona(api, email: str, handle: str):
+    member = await api.sign_up(email)
+    assert (await write(api, member, handle=handle))["userErrors"] == []
+    return member
+
+
 async def test_unpublishing_makes_the_handle_unknown_again(api, world):
     carla, viewers = world
     await publish(api, carla)
