@@ -112,6 +112,14 @@ def client_secret_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def handle_digest(secret: str, handle_key: str) -> bytes:
+    """A released handle as its tombstone keeps it: HMAC-SHA256 under a key of its
+    own, derived from the secret key, so the table alone cannot be checked
+    against a list of guessed handles. (A new secret key forgets the tombstones.)"""
+    key = hmac.digest(secret.encode(), b"suplinks handle tombstone", "sha256")
+    return hmac.digest(key, handle_key.encode(), "sha256")
+
+
 def equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 

@@ -34,7 +34,6 @@ confidential_employer(profile: ProfileRecord, "currentEmployer") if
     profile.confidential_search and
     not profile.is_contact;
 
-admits(_viewer: Viewer, _profile: ProfileRecord, "PUBLIC");
 admits(viewer: Viewer, profile: ProfileRecord, "MEMBERS") if
     viewer.is_member or profile.is_contact;
 admits(viewer: Viewer, profile: ProfileRecord, "RECRUITERS") if

@@ -159,7 +159,7 @@ def _word_sql(count: int) -> str:
 # Field choices some candidates make (the rest keep the defaults).
 AUDIENCE_CHOICES = {
     "skills": ["CONTACTS", "MEMBERS"],
-    "region": ["CONTACTS", "PUBLIC"],
+    "region": ["CONTACTS", "MEMBERS"],
     "employerSector": ["CONTACTS"],
     "currentEmployer": ["RECRUITERS"],
     "openToOpportunities": ["RECRUITERS", "ONLY_ME"],

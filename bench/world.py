@@ -42,7 +42,7 @@ SENIORITIES = ["JUNIOR", "MID", "SENIOR", "LEAD", "EXECUTIVE"]
 AUDIENCE_CHOICES: tuple[dict[str, str], ...] = (
     {},
     {"summary": "MEMBERS", "city": "RECRUITERS", "fullName": "RECRUITERS", "country": "MEMBERS"},
-    {"headline": "CONTACTS", "skills": "ONLY_ME", "region": "PUBLIC", "currentTitle": "MEMBERS"},
+    {"headline": "CONTACTS", "skills": "ONLY_ME", "region": "MEMBERS", "currentTitle": "MEMBERS"},
 )
 CONTACT_EVERY = 10  # candidates 0, 10, 20... accepted a contact with the recruiter
 PENDING_AT = 3  # candidates 3, 13, 23... have a pending request from the recruiter
@@ -145,7 +145,6 @@ async def seed(db: Database, profiles: int, *, seed: int = 7) -> World:
             {
                 "member_id": member_id,
                 "full_name": f"Candidate {i} Lastname",
-                "handle": f"cand-{tag}-{i}",
                 "headline": f"{rnd.choice(TITLES)} with {years} years",
                 "summary": f"Candidate {i}: " + " ".join(rnd.sample(SKILLS, 3)),
                 "photo_url": f"https://photos.example/{i}.jpg",

@@ -1,4 +1,4 @@
-"""Company names as a reader sees them: one key per name that looks the same.
+"""Company names and handles as a reader sees them: one key per name that looks the same.
 
 Two companies whose names a person cannot tell apart are one company to that
 person, so names are unique by ``name_key``: case, accents, punctuation and
@@ -61,6 +61,13 @@ def name_key(name: str) -> str:
     text = basename(_skeleton(_without_accents(visible(name)), ascii_too=False))
     # ...then the ASCII look-alikes too ("rn" for "m", "0" for "O").
     return _letters(_skeleton(text.casefold(), ascii_too=True))
+
+
+def handle_key(handle: str) -> str:
+    """What a handle is to a reader: ``ann-builds``, ``Ann_Builds`` and
+    ``ann-bui1ds`` (a digit one for an ell) are one handle. No legal form is
+    dropped (a handle is no company name); dashes do not count."""
+    return _letters(_skeleton(visible(handle).casefold(), ascii_too=True))
 
 
 def _skeleton(text: str, *, ascii_too: bool) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     ARRAY,
+    Boolean,
     CheckConstraint,
     Column,
     Computed,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -127,7 +129,6 @@ class Profile(SQLModel, table=True):
         sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
     )
     full_name: str = Field(sa_column=Column(String(200), nullable=False))
-    handle: str | None = Field(default=None, sa_column=Column(String(40), unique=True))
     headline: str | None = Field(default=None, sa_column=Column(String(200)))
     summary: str | None = Field(default=None, sa_column=Column(String(4000)))
     photo_url: str | None = Field(default=None, sa_column=Column(String(500)))
@@ -196,6 +197,54 @@ class Profile(SQLModel, table=True):
             for field, snake in SEARCHED_FIELDS.items()
         ),
     )
+
+
+class OpenProfile(SQLModel, table=True):
+    """The open persona: its own content, written apart from the closed profile.
+
+    Nothing here is copied from ``profile`` and search never reads this table
+    (Promise (Unlinkable)). ``handle_key``
+    is the handle as a reader sees it (``db.company_names.handle_key``): two
+    handles that look alike cannot both be claimed.
+    """
+
+    __tablename__ = "open_persona"
+
+    member_id: uuid.UUID = Field(
+        sa_column=Column(ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    )
+    handle: str = Field(sa_column=Column(String(40), nullable=False, unique=True))
+    # Look-alike skeletons may be longer than the handle ("m" is "rn"): twice its 40.
+    handle_key: str | None = Field(default=None, sa_column=Column(String(80), unique=True))
+    display_name: str | None = Field(default=None, sa_column=Column(String(200)))
+    headline: str | None = Field(default=None, sa_column=Column(String(200)))
+    summary: str | None = Field(default=None, sa_column=Column(String(4000)))
+    photo_url: str | None = Field(default=None, sa_column=Column(String(500)))
+    links: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(ARRAY(String(500)), nullable=False, server_default="{}"),
+    )
+    skills: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(ARRAY(String(60)), nullable=False, server_default="{}"),
+    )
+    published: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=text("false"))
+    )
+    updated_at: datetime | None = Field(default=None, sa_column=_now_column())
+
+
+class HandleTombstone(SQLModel, table=True):
+    """A released handle, never to be claimed again (deleted account, changed handle).
+
+    Only a keyed hash of its ``handle_key`` (``auth.security.handle_digest``):
+    the table names no handle and no member.
+    """
+
+    __tablename__ = "handle_tombstone"
+
+    digest: bytes = Field(sa_column=Column(LargeBinary(32), primary_key=True))
+    released_at: datetime | None = Field(default=None, sa_column=_now_column())
 
 
 class Experience(SQLModel, table=True):

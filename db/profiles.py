@@ -78,23 +78,6 @@ async def load_profiles_seen_by(
     return rows, {member_id: facts_of(row) for member_id, row in rows.items()}
 
 
-async def member_by_handle(conn: AsyncConnection, handle: str) -> uuid.UUID | None:
-    result = await conn.execute(
-        select(profile.c.member_id)
-        .select_from(profile.join(member, member.c.id == profile.c.member_id))
-        .where(func.lower(profile.c.handle) == handle.lower(), member.c.deleted_at.is_(None))
-    )
-    return result.scalar()
-
-
-async def handle_owner(conn: AsyncConnection, handle: str) -> uuid.UUID | None:
-    """Who holds a handle, deleted members included (handles are never reused)."""
-    result = await conn.execute(
-        select(profile.c.member_id).where(func.lower(profile.c.handle) == handle.lower())
-    )
-    return result.scalar()
-
-
 async def load_experiences(conn: AsyncConnection, member_ids: list[uuid.UUID]) -> dict:
     result = await conn.execute(
         select(

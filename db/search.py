@@ -60,7 +60,7 @@ IS_CONTACT = contact_in_state("profile", "ACCEPTED")
 _QUERY = "websearch_to_tsquery('english', :text)"
 # The audiences a clause may name (those of ``policies.fields.Audience``: db/
 # does not import policies/, a test compares them).
-AUDIENCES = frozenset({"PUBLIC", "MEMBERS", "RECRUITERS", "CONTACTS", "ONLY_ME"})
+AUDIENCES = frozenset({"MEMBERS", "RECRUITERS", "CONTACTS", "ONLY_ME"})
 profile = Profile.__table__
 _employer = Company.__table__.alias("employer")
 # How many registered companies share the sector a search filters on: under k it is

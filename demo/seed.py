@@ -44,7 +44,25 @@ RECRUITERS = [
     ("tom@telecom.example", "Tom Telecom", {"headline": "Talent partner"}),
 ]
 
-# (email, name, employer domain, profile values, handle)
+# Open personas: their own content, written apart from the closed profiles
+# (nothing below repeats a closed value); Alice's is published, Chloe's a draft.
+OPEN_PERSONAS = {
+    "alice@mail.example": {
+        "display_name": "Alice builds",
+        "headline": "Notes on databases and distributed systems",
+        "summary": "I write about query planners and speak at meetups.",
+        "links": ["https://alice-builds.example/blog"],
+        "skills": ["sql", "distributed systems"],
+        "published": True,
+    },
+    "chloe@mail.example": {
+        "display_name": "Chloe L.",
+        "headline": "Engineering management, in public",
+        "published": False,
+    },
+}
+
+# (email, name, employer domain, profile values, open persona handle)
 CANDIDATES = [
     (
         "alice@mail.example",
@@ -179,8 +197,10 @@ async def seed_demo(db: Database, *, quiet: bool = False) -> bool:
             people[email] = member_id
         for email, name, employer, values, handle in CANDIDATES:
             member_id = await _verified_member(conn, email, name, "CANDIDATE")
-            extra = {"current_employer_id": company_ids.get(employer), "handle": handle}
+            extra = {"current_employer_id": company_ids.get(employer)}
             await profiles_db.update_profile(conn, member_id, {**values, **extra})
+            if handle:
+                await _open_persona(conn, member_id, handle, OPEN_PERSONAS.get(email, {}))
             people[email] = member_id
         rita, northwind = people["rita@northwind.example"], company_ids["northwind.example"]
         await _contact(
@@ -241,6 +261,18 @@ async def _verified_member(conn, email: str, name: str, kind: str):
     )
     await accounts.prove_mailbox(conn, await accounts_db.member_by_id(conn, member_id), email)
     return member_id
+
+
+async def _open_persona(conn, member_id, handle: str, content: dict) -> None:
+    """An open persona as updatePublicProfile and publishOpenPersona write it."""
+    from db import open_personas as open_personas_db
+    from db.company_names import handle_key
+
+    values = {k: v for k, v in content.items() if k != "published"}
+    await open_personas_db.save(
+        conn, member_id, {"handle": handle, "handle_key": handle_key(handle), **values}
+    )
+    await open_personas_db.set_published(conn, member_id, content.get("published", False))
 
 
 async def _contact(

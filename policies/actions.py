@@ -35,6 +35,9 @@ DELETE_ACCOUNT = Action("delete", "account")
 READ_NETWORK = Action("read", "network")
 ACT_IN_NETWORK = Action("act", "network")
 
+# The open persona (publicProfile): its owner's choice to publish it decides, for everyone.
+READ_OPEN_PERSONA = Action("read", "OpenPersona")
+
 SEARCH = Action("search", "candidates", "Only verified recruiters can search candidates.")
 
 SEND_REQUEST = Action(
@@ -97,6 +100,7 @@ ACTIONS: tuple[Action, ...] = (
     DELETE_ACCOUNT,
     READ_NETWORK,
     ACT_IN_NETWORK,
+    READ_OPEN_PERSONA,
     SEARCH,
     SEND_REQUEST,
     CONTACT,

@@ -27,6 +27,7 @@ from policies.facts import (
     EdgeField,
     EdgeRelation,
     FieldRef,
+    OpenPersona,
     Relation,
     RootField,
 )
@@ -88,6 +89,7 @@ class Authorizer:
             ContactTarget,
             Colleague,
             RootField,
+            OpenPersona,
         ):
             self._oso.register_class(cls)
         self._oso.load_str(text)

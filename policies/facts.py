@@ -11,13 +11,12 @@ from typing import NamedTuple
 
 
 class Relation(NamedTuple):
-    """How one viewer stands to one member, for one request.
+    """How one viewer stands to one member's closed persona, for one request.
 
     A ``NamedTuple`` rather than a dataclass: it hashes fast, and it is hashed
     once per profile on the hot path.
     """
 
-    persona: str = "closed"  # "closed" (profile by id) or "open" (publicProfile)
     is_self: bool = False
     is_member: bool = False  # the viewer is logged in
     is_recruiter: bool = False  # a verified recruiter (work email of a registered company)
@@ -109,3 +108,13 @@ class RootField(NamedTuple):
     """A root field of an operation (``pipeline``, ``viewer``, ``__schema``...)."""
 
     name: str
+
+
+class OpenPersona(NamedTuple):
+    """A member's open persona, as reading it depends on: its owner's choice alone.
+
+    Nothing about the reader is in it, so the decision is the same for every
+    reader (Promise (Unlinkable)).
+    """
+
+    published: bool = False

@@ -4,7 +4,7 @@ Each ``PrivateField`` says everything the rest of the code needs: its GraphQL
 name and type, the column it is read from, its default audience for each kind
 of member, whether it identifies the member, which precise field it coarsens,
 and how ``updateProfile`` takes it. From these declarations come the
-strawberry fields of ``Profile``, ``PublicProfile`` and ``Experience``
+strawberry fields of ``Profile`` and ``Experience``
 (``schema/types.py``), the input fields of ``ProfileInput`` and
 ``ExperienceInput`` (``schema/inputs.py``), the value readers
 (``views/profiles.py``), the input checks (``resolvers/profiles.py``) and the
@@ -21,9 +21,10 @@ from typing import Any
 
 
 class Audience(StrEnum):
-    """Who may read a field, widest first. The sets nest (docs/design.md, "Vocabulary")."""
+    """Who may read a field of the closed persona, widest first. The sets nest
+    (docs/design.md, "Vocabulary"). There is no PUBLIC: the open persona is its
+    own content (``PublicProfile``), never a window onto these fields."""
 
-    PUBLIC = "PUBLIC"
     MEMBERS = "MEMBERS"
     RECRUITERS = "RECRUITERS"
     CONTACTS = "CONTACTS"
@@ -109,20 +110,13 @@ class Salary:
 
 
 @dataclass(frozen=True)
-class Handle:
-    """The open persona's address: unique, never reused."""
-
-    input_type = "str"
-
-
-@dataclass(frozen=True)
 class CompanyRef:
     """A company's opaque id; the input is named ``<field>Id``."""
 
     input_type = "strawberry.ID"
 
 
-Edit = Text | Name | Date | Url | Whole | Choice | Flag | Skills | Salary | Handle | CompanyRef
+Edit = Text | Name | Date | Url | Whole | Choice | Flag | Skills | Salary | CompanyRef
 
 
 # --- the declaration ----------------------------------------------------------
@@ -163,7 +157,6 @@ class PrivateField:
     coarsen: Callable[[Any], Any] | None = None
     crowd: str | None = None
     edit: Edit | None = None  # None: not changed through updateProfile's generic path
-    open_persona: bool = True  # also a field of PublicProfile
     description: str | None = None
 
     @property
@@ -209,15 +202,6 @@ _M = Audience.MEMBERS
 # their audience (the policy, with ``identity``).
 PROFILE: tuple[PrivateField, ...] = (
     PrivateField("fullName", "str", _C, identity=True, edit=Name(200, required=True)),
-    PrivateField(
-        "handle",
-        "str",
-        _C,
-        identity=True,
-        edit=Handle(),
-        open_persona=False,  # PublicProfile's own key
-        description="The open persona's address (identity field).",
-    ),
     PrivateField("headline", "str", _R, _M, edit=Text(200)),
     PrivateField("summary", "str", _C, edit=Text(4000, multiline=True)),
     PrivateField("photoUrl", "str", _C, identity=True, edit=Url()),
@@ -252,7 +236,7 @@ PROFILE: tuple[PrivateField, ...] = (
     PrivateField("openToOpportunities", "bool", _C, edit=Flag()),
     # The list is replaced as a whole (ProfileInput.experiences); each item's
     # fields follow their own audience, "experiences.<name>" (EXPERIENCE below).
-    PrivateField("experiences", "list[Experience]", _C, open_persona=False),
+    PrivateField("experiences", "list[Experience]", _C),
 )
 
 EXPERIENCE: tuple[PrivateField, ...] = (

@@ -18,9 +18,8 @@ allow(rel: Relation, "see", _member) if rel.is_self;
 
 # Promise (Hidden members do not exist): a member the viewer may not see does
 # not exist for them (see `hidden` below). The closed persona is for
-# logged-in members.
+# logged-in members (the open persona is another resource, OpenPersona, below).
 allow(rel: Relation, "see", _member) if
-    rel.persona = "closed" and
     rel.is_member and
     not hidden(rel);
 
@@ -28,13 +27,7 @@ allow(rel: Relation, "see", _member) if
 # candidates who accepted a contact with its company's recruiters and consented
 # to share with it.
 allow(rel: Relation, "see", _member) if
-    rel.persona = "closed" and
     rel.is_partner and
-    not hidden(rel);
-
-# Promise: the open persona is public by its owner's choice; blocks still hold.
-allow(rel: Relation, "see", _member) if
-    rel.persona = "open" and
     not hidden(rel);
 
 # Promise (Hidden members do not exist): a member block is mutual: the two
@@ -60,15 +53,8 @@ hidden(rel: Relation) if rel.owner_hides_from_viewers_company;
 # Promise: the owner always reads every field of their own profile.
 allow(rel: Relation, "read", _field: FieldRef) if rel.is_self;
 
-# Promise: the open persona shows PUBLIC fields to anyone, and nothing else.
-allow(rel: Relation, "read", field: FieldRef) if
-    rel.persona = "open" and
-    not hidden(rel) and
-    field.audience = "PUBLIC";
-
 # Promise (Denied fields are null): on the closed persona a field is read by its audience.
 allow(rel: Relation, "read", field: FieldRef) if
-    rel.persona = "closed" and
     not hidden(rel) and
     not field.identity and
     admits(rel, field.audience) and
@@ -77,10 +63,9 @@ allow(rel: Relation, "read", field: FieldRef) if
     consented(rel, field);
 
 # Promise: candidates stay anonymous until they accept a contact: identity
-# fields (name, photo, email, phone, handle) reach contacts only, and only
+# fields (name, photo, email, phone) reach contacts only, and only
 # within the audience their owner chose.
 allow(rel: Relation, "read", field: FieldRef) if
-    rel.persona = "closed" and
     not hidden(rel) and
     field.identity and
     rel.is_contact and
@@ -113,9 +98,9 @@ consented(rel: Relation, field: FieldRef) if
     field.name in rel.consented_fields;
 
 # Promise: audiences nest, widest first:
-# PUBLIC > MEMBERS > RECRUITERS (verified recruiters, plus contacts) > CONTACTS > ONLY_ME.
-# ONLY_ME admits nobody but the owner, who is handled above.
-admits(_rel: Relation, "PUBLIC");
+# MEMBERS > RECRUITERS (verified recruiters, plus contacts) > CONTACTS > ONLY_ME.
+# ONLY_ME admits nobody but the owner, who is handled above. There is no
+# PUBLIC: the closed persona is for logged-in members only.
 admits(rel: Relation, "MEMBERS") if rel.is_member or rel.is_contact;
 admits(rel: Relation, "RECRUITERS") if rel.is_recruiter or rel.is_contact;
 admits(rel: Relation, "CONTACTS") if rel.is_contact;
@@ -174,6 +159,11 @@ allow(actor: ActorFacts, _action: String, "account") if member(actor);
 # Promise (Hidden members do not exist): the closed network (profiles by id,
 # blocks, edges) is for logged-in members; to anyone else it is empty.
 allow(actor: ActorFacts, _action: String, "network") if member(actor);
+
+# Promise (Unlinkable): the open persona is public by its owner's choice: a
+# published one is read by anyone, logged in or not, blocked or not, the same;
+# unpublished, it does not exist (as an unknown handle: No membership oracle).
+allow(_actor: ActorFacts, "read", persona: OpenPersona) if persona.published;
 
 # Promise (Filtering, sorting and counting are reads): searching candidates is
 # for verified recruiters (and the SQL reads only what they may read).

@@ -14,10 +14,11 @@ from auth import security
 from auth.identity import SESSION_COOKIE, member_identity
 from auth.mail_tokens import CHANGE_EMAIL, RESET, VERIFY, digest, new_token
 from db import accounts as accounts_db
+from db import open_personas as open_personas_db
 from db.engine import Database
 from mail import Mail, messages
 from policies import actions
-from resolvers import companies, notices, validation
+from resolvers import companies, notices, open_persona, validation
 from schema.inputs import NewCompanyInput
 from views.aliases import new_alias
 from web.context import Context
@@ -349,6 +350,8 @@ async def delete_account(ctx: Context, conn: AsyncConnection, password: str) -> 
     now = ctx.now()
     await notices.candidate_erased(conn, me.member_id, now)
     await companies.leave_company(conn, me.member_id, now)  # it keeps an admin
+    persona = await open_personas_db.load(conn, me.member_id)
+    await open_persona.release(ctx, conn, persona and persona["handle"])  # never reused
     await accounts_db.delete_member(conn, me.member_id)
     if ctx.response is not None:
         ctx.response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")

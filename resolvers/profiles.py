@@ -1,4 +1,4 @@
-"""Profiles: reading members (closed and open personas) and editing one's own."""
+"""Profiles: reading members' closed personas and editing one's own."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db import accounts as accounts_db
 from db import network as network_db
+from db import open_personas as open_personas_db
 from db import profiles as profiles_db
-from db.facts import NO_FACTS
 from policies import actions
 from policies.fields import (
     EXPERIENCE,
@@ -21,7 +21,6 @@ from policies.fields import (
     CompanyRef,
     Date,
     Flag,
-    Handle,
     Name,
     PrivateField,
     Salary,
@@ -32,13 +31,12 @@ from policies.fields import (
     camel,
     snake,
 )
-from resolvers import notices, validation
+from resolvers import notices, open_persona, validation
 from schema import types as t
 from schema.inputs import ExperienceInput, ProfileInput
 from views import ids
-from views.profiles import OPEN_PERSONA_VALUES, attr, audiences_of, employer, view_profile
+from views.profiles import employer, view_profile
 from views.selection import selected
-from views.standing import relation_for
 from web.context import Context
 from web.errors import problem
 
@@ -50,30 +48,6 @@ async def profile_by_id(ctx: Context, info, opaque_id: str) -> t.Profile | None:
     if not ctx.allowed(actions.READ_NETWORK):
         return None
     return await view_profile(ctx, ids.decode(ids.PROFILE, opaque_id), selected(info))
-
-
-async def public_profile(ctx: Context, info, handle: str) -> t.PublicProfile | None:
-    """The open persona: PUBLIC fields only, no id and no alias."""
-    clean = validation.HANDLE_RE.match(handle.strip().lower() or "-")
-    if not clean:
-        return None
-    async with ctx.reading() as conn:
-        owner = await profiles_db.member_by_handle(conn, clean.group(0))
-    if owner is None:
-        return None
-    row = await ctx.profiles.load(owner)
-    facts = await ctx.facts.load(owner) if ctx.identity.is_member else NO_FACTS
-    rel = relation_for(ctx.identity, row, facts, persona="open")
-    if row is None or not ctx.authorizer.can_see(rel):
-        return None
-    decide = ctx.authorizer.field_decider(rel)
-    audiences = audiences_of(row)
-    values: dict[str, Any] = {
-        attr(name): OPEN_PERSONA_VALUES[name](row)
-        for name in selected(info)
-        if name in OPEN_PERSONA_VALUES and decide(name, audiences[name])
-    }
-    return t.PublicProfile(handle=row["handle"], **values)
 
 
 async def companies(ctx: Context, search: str | None, first: int) -> list[t.Employer]:
@@ -119,7 +93,7 @@ def _flag(value: bool | None, field: str) -> bool:
 
 
 async def input_columns(
-    conn: AsyncConnection, me: uuid.UUID, field: PrivateField, value: Any, prefix: str = ""
+    conn: AsyncConnection, field: PrivateField, value: Any, prefix: str = ""
 ) -> dict[str, Any]:
     """The column values of one given input, checked as its declaration says."""
     name = prefix + field.input_name
@@ -147,12 +121,6 @@ async def input_columns(
             return {column: validation.skills(value, max_length=60)}
         case Salary():
             return _salary(value, column, name)
-        case Handle():
-            handle = validation.handle(value)
-            holder = handle and await profiles_db.handle_owner(conn, handle)
-            if holder and holder != me:
-                raise problem("HANDLE_TAKEN", "This handle is taken.", name)
-            return {column: handle}
         case CompanyRef():
             return {column: await _company_id(conn, value, name)}
     raise TypeError(f"{field.name} is not editable")
@@ -174,7 +142,7 @@ async def _profile_values(conn: AsyncConnection, kind: str, me: uuid.UUID, data:
     values: dict[str, Any] = {}
     for field in _EDITABLE:
         if snake(field.input_name) in given:
-            values |= await input_columns(conn, me, field, given[snake(field.input_name)])
+            values |= await input_columns(conn, field, given[snake(field.input_name)])
     for setting in ("contactable", "confidential_search"):
         if setting in given:
             values[setting] = _flag(given[setting], camel(setting))
@@ -190,7 +158,7 @@ async def _experience_rows(
         row: dict[str, Any] = {"position": position}
         for field in _EXPERIENCE_EDITABLE:
             value = getattr(item, snake(field.input_name))
-            row |= await input_columns(conn, me, field, value, prefix="experiences.")
+            row |= await input_columns(conn, field, value, prefix="experiences.")
         rows.append(row)
     return rows
 
@@ -201,10 +169,20 @@ async def update_profile(ctx: Context, conn: AsyncConnection, data: ProfileInput
     if "current_employer_id" in values:
         await _change_employer(ctx, conn, me.member_id, values["current_employer_id"])
     await profiles_db.update_profile(conn, me.member_id, values)
+    if data.handle is not strawberry.UNSET:
+        await _open_persona_handle(ctx, conn, me.member_id, data.handle)
     if data.experiences is not strawberry.UNSET:
         rows = await _experience_rows(conn, me.member_id, data.experiences or [])
         await profiles_db.replace_experiences(conn, me.member_id, rows)
     return me.member_id
+
+
+async def _open_persona_handle(ctx: Context, conn: AsyncConnection, me: uuid.UUID, value) -> None:
+    """``ProfileInput.handle``, kept by the contract: the open persona's address,
+    claimed exactly as ``updatePublicProfile`` claims it."""
+    current = await open_personas_db.load(conn, me)
+    values = await open_persona.claim_handle(ctx, conn, me, current, value)
+    await open_personas_db.save(conn, me, values)
 
 
 async def _change_employer(

@@ -26,7 +26,7 @@ EMAIL_RE = re.compile(
 DOMAIN_RE = re.compile(
     r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$"
 )
-HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,39}$")
+HANDLE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,39}\Z")
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 # Unicode categories refused in every text: controls (NUL among them) and lone
@@ -156,10 +156,16 @@ def password(value: str) -> str:
 
 
 def handle(value: str | None) -> str | None:
+    """The open persona's address: NFKC (full-width letters are letters), no
+    control or invisible character, then 3 to 40 lower-case ASCII letters,
+    digits or dashes: a charset with no look-alike from another script. Look-alikes
+    within it (``0`` for ``o``) are one handle (``db.company_names.handle_key``)."""
     if value is None:
         return None
     _sized(value, "handle", 40)
-    value = value.strip().lower()
+    value = unicodedata.normalize("NFKC", value).strip()
+    _characters(value, "handle", REFUSED_IN_NAMES, multiline=False)
+    value = value.lower()
     if not value:
         return None
     if not HANDLE_RE.match(value):

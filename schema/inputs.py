@@ -106,6 +106,10 @@ def in_published_order(cls: type) -> type:
 @in_published_order
 @with_inputs(PROFILE, default=strawberry.UNSET)
 class ProfileInput:
+    handle: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The open persona's address (as updatePublicProfile's handle).",
+    )
     # Settings of the profile, not private fields.
     contactable: bool | None = strawberry.UNSET
     confidential_search: bool | None = strawberry.field(
@@ -115,6 +119,17 @@ class ProfileInput:
     experiences: list[ExperienceInput] | None = strawberry.field(
         default=strawberry.UNSET, description="Replaces the whole list when given."
     )
+
+
+@strawberry.input(description="The open persona's own content: only the fields given change.")
+class PublicProfileInput:
+    handle: str | None = strawberry.UNSET
+    display_name: str | None = strawberry.UNSET
+    headline: str | None = strawberry.UNSET
+    summary: str | None = strawberry.UNSET
+    photo_url: str | None = strawberry.UNSET
+    links: list[str] | None = strawberry.UNSET
+    skills: list[str] | None = strawberry.UNSET
 
 
 @strawberry.input

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers import accounts, profiles
+from resolvers import accounts, open_persona, profiles
 from resolvers.mutations import checked, run
-from schema.inputs import ProfileInput, SignUpInput
-from schema.payloads import AuthPayload, DeletePayload, ProfilePayload
+from schema.inputs import ProfileInput, PublicProfileInput, SignUpInput
+from schema.payloads import AuthPayload, DeletePayload, ProfilePayload, PublicProfilePayload
 from schema.types import Audience, UserError
 from schema.viewer import Viewer
 from views import ids
@@ -44,6 +44,16 @@ async def _profile_payload(info: strawberry.Info, outcome) -> ProfilePayload:
         return ProfilePayload(user_errors=errors)
     profile = await view_profile(info.context, member_id, selected(info, "profile"))
     return ProfilePayload(profile=profile)
+
+
+async def _public_profile_payload(info: strawberry.Info, outcome) -> PublicProfilePayload:
+    member_id, errors = outcome
+    if errors:
+        return PublicProfilePayload(user_errors=errors)
+    row = await open_persona.own(info.context, member_id)
+    return PublicProfilePayload(
+        public_profile=open_persona.public_view(row), published=row["published"]
+    )
 
 
 @strawberry.type
@@ -168,6 +178,25 @@ class AccountMutation:
         ctx = info.context
         outcome = await run(ctx, lambda conn: profiles.update_profile(ctx, conn, input))
         return await _profile_payload(info, outcome)
+
+    @strawberry.mutation(
+        description="My open persona's own content; the first needs a handle. "
+        "A handle is never reused: one held or ever released answers HANDLE_TAKEN."
+    )
+    async def update_public_profile(
+        self, info: strawberry.Info, input: PublicProfileInput
+    ) -> PublicProfilePayload:
+        ctx = info.context
+        outcome = await run(ctx, lambda conn: open_persona.update(ctx, conn, input))
+        return await _public_profile_payload(info, outcome)
+
+    @strawberry.mutation(description="On: anyone reads my open persona, the same. Off: nobody.")
+    async def publish_open_persona(
+        self, info: strawberry.Info, published: bool
+    ) -> PublicProfilePayload:
+        ctx = info.context
+        outcome = await run(ctx, lambda conn: open_persona.publish(ctx, conn, published))
+        return await _public_profile_payload(info, outcome)
 
     @strawberry.mutation(description="Who may read one of my fields.")
     async def set_field_audience(

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.types import CompanyMember, ContactRequest, Employer, Profile, UserError
+from schema.types import (
+    CompanyMember,
+    ContactRequest,
+    Employer,
+    Profile,
+    PublicProfile,
+    UserError,
+)
 from schema.viewer import Viewer
 
 
@@ -56,4 +63,11 @@ class ApiClientPayload:
 @strawberry.type
 class CompanyMemberPayload:
     member: CompanyMember | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PublicProfilePayload:
+    public_profile: PublicProfile | None = None
+    published: bool = False
     user_errors: list[UserError] = strawberry.field(default_factory=list)

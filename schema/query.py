@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from policies import actions
-from resolvers import network
+from resolvers import network, open_persona
 from resolvers import profiles as r
 from schema.types import Employer, Node, Profile, PublicProfile
 from schema.viewer import Viewer
@@ -42,6 +42,8 @@ class ProfileQuery:
             return await network.request_by_id(info.context, info, id)
         return None
 
-    @strawberry.field(description="The open persona: PUBLIC fields only; anyone may read.")
+    @strawberry.field(
+        description="The open persona: the same answer for every viewer; null unless published."
+    )
     async def public_profile(self, info: strawberry.Info, handle: str) -> PublicProfile | None:
-        return await r.public_profile(info.context, info, handle)
+        return await open_persona.public_profile(info.context, handle)

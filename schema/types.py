@@ -4,8 +4,8 @@ Private fields are plain attributes: the resolver that builds an object has
 already asked the policy about each selected field, and a denied field is
 simply ``None`` (Promise (Denied fields are null): indistinguishable from an
 empty field). Plain attributes also keep strawberry on its fast path. The private fields of
-``Profile``, ``PublicProfile`` and ``Experience`` are not written here: they
-come from their declarations in ``policies/fields.py``.
+``Profile`` and ``Experience`` are not written here: they come from their
+declarations in ``policies/fields.py``.
 """
 
 from __future__ import annotations
@@ -135,10 +135,29 @@ class Profile(Node):
     contactability: Contactability
 
 
-@strawberry.type(description="The open persona: PUBLIC fields only, no id, no alias.")
-@with_private_fields(f for f in PROFILE if f.open_persona)
+@strawberry.type(
+    description="The open persona: its own content, the same for every reader. No id, "
+    "no alias, nothing of the closed persona."
+)
 class PublicProfile:
     handle: str
+    display_name: str | None = None
+    headline: str | None = None
+    summary: str | None = None
+    photo_url: str | None = None
+    links: list[str] = strawberry.field(default_factory=list)
+    skills: list[str] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(
+    description="A pair of values that could join the open persona to the closed one "
+    "for some audience."
+)
+class LinkabilityWarning:
+    public_field: str
+    closed_field: str
+    audience: Audience
+    reason: str
 
 
 @strawberry.type(

@@ -7,6 +7,7 @@ import uuid
 import strawberry
 
 from resolvers import access_log, accounts, companies, consent, network
+from resolvers import open_persona as personas
 from resolvers import viewer as r
 from schema.types import (
     AccessEventConnection,
@@ -17,7 +18,9 @@ from schema.types import (
     ContactStatus,
     Employer,
     FieldAudience,
+    LinkabilityWarning,
     Profile,
+    PublicProfile,
     Session,
 )
 from views import ids
@@ -42,6 +45,27 @@ class Viewer:
     @strawberry.field(description="My profile exactly as that audience receives it.")
     async def preview_as(self, info: strawberry.Info, audience: Audience) -> Profile:
         return await r.preview_as(info.context, info, self.member_id, audience.value)
+
+    @strawberry.field(description="My open persona, published or not; null before I write one.")
+    async def open_persona(self, info: strawberry.Info) -> PublicProfile | None:
+        row = await personas.own(info.context, self.member_id)
+        return None if row is None else personas.public_view(row)
+
+    @strawberry.field
+    async def open_persona_published(self, info: strawberry.Info) -> bool:
+        row = await personas.own(info.context, self.member_id)
+        return row is not None and row["published"]
+
+    @strawberry.field(
+        description="Values that could join my published open persona to my closed one, "
+        "per audience of the closed one (or for one audience, beside previewAs)."
+    )
+    async def linkability(
+        self, info: strawberry.Info, audience: Audience | None = None
+    ) -> list[LinkabilityWarning]:
+        return await personas.warnings(
+            info.context, self.member_id, audience.value if audience else None
+        )
 
     @strawberry.field(
         description="My own edges, newest first; each counterpart as I may see them. "

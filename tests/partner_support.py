@@ -12,7 +12,7 @@ from tests.network_support import request_ok, respond
 # Every field of a Profile except contactability (what the viewer may do differs
 # by nature between a recruiter and an ATS; it reveals nothing about the member).
 PROFILE_FIELDS = """
-  id alias kind fullName handle headline summary photoUrl email phone city region country
+  id alias kind fullName headline summary photoUrl email phone city region country
   currentTitle seniority currentEmployer { id name sector sizeBand } employerSector
   employerSizeBand yearsOfExperience experienceBand skills
   salaryExpectation { min max currency } openToOpportunities

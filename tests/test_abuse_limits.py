@@ -125,7 +125,7 @@ async def test_a_full_search_page_passes(api, db):
     await api.company("acme.example")
     recruiter = await api.sign_up("rita@acme.example", "RECRUITER", "Rita")
     fields = (
-        "id alias fullName headline summary photoUrl email phone handle city region "
+        "id alias fullName headline summary photoUrl email phone city region "
         "country seniority yearsOfExperience experienceBand skills openToOpportunities "
         "currentTitle currentEmployer { id name sector sizeBand } "
         "experiences { title start end description employer { name } }"

@@ -39,7 +39,7 @@ async def test_both_fetches_return_the_same_rows(db, api) -> None:
         region="North",
         years_of_experience=7,
         open_to_opportunities=True,
-        audiences={"skills": "PUBLIC", "region": "MEMBERS", "yearsOfExperience": "RECRUITERS"},
+        audiences={"skills": "MEMBERS", "region": "MEMBERS", "yearsOfExperience": "RECRUITERS"},
     )
     company = await insert_company(db)
     recruiter = Identity(member_id=uuid.uuid4(), kind="RECRUITER", company_id=company)

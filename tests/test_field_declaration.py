@@ -8,8 +8,6 @@ decision. The real registry is then held to the columns the rows carry.
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import strawberry
 from strawberry.types.base import get_object_definition
@@ -107,10 +105,9 @@ def test_the_default_audience_and_the_policy_decide_the_value():
 
 
 async def test_the_input_is_checked_as_declared():
-    me = uuid.uuid4()
-    assert await input_columns(None, me, SHOE_SIZE, 42) == {"shoe_size": 42}
+    assert await input_columns(None, SHOE_SIZE, 42) == {"shoe_size": 42}
     with pytest.raises(UserInputError) as raised:
-        await input_columns(None, me, SHOE_SIZE, 61)
+        await input_columns(None, SHOE_SIZE, 61)
     assert raised.value.problems[0].code == "OUT_OF_RANGE"
     assert raised.value.problems[0].field == "shoeSize"
 
@@ -152,5 +149,5 @@ async def test_every_editable_field_writes_columns_of_the_profile_table():
             if isinstance(field.edit, Text | Name)
             else None
         )
-        written = await input_columns(None, uuid.uuid4(), field, value)
+        written = await input_columns(None, field, value)
         assert written and set(written) <= columns, field.name

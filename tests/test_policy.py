@@ -29,9 +29,6 @@ RELATIONS = {
     "blocked recruiter": Relation(is_member=True, is_recruiter=True, blocked=True),
     "blocked contact": Relation(is_member=True, is_contact=True, blocked=True),
     "owner": Relation(is_self=True, is_member=True),
-    "open persona, visitor": Relation(persona="open"),
-    "open persona, member": Relation(persona="open", is_member=True),
-    "open persona, blocked member": Relation(persona="open", is_member=True, blocked=True),
     "recruiter, owner on confidential search": Relation(
         is_member=True, is_recruiter=True, owner_confidential=True
     ),
@@ -71,14 +68,11 @@ def design_says(rel: Relation, field: str, audience: str) -> bool:
         return False  # Promise (Hidden members do not exist): the member does not exist for them
     if rel.owner_blocks_viewers_company or rel.owner_hides_from_viewers_company:
         return False  # Promise (Company blocks and hiding are one-way): the owner hides from them
-    if rel.persona == "open":
-        return audience == "PUBLIC"  # the open persona shows PUBLIC fields only
     if not (rel.is_member or rel.is_partner):
         return False  # the closed persona is for logged-in viewers
     if rel.is_partner and field not in rel.consented_fields:
         return False  # Promise (Partners see only consented fields): a partner ATS reads the consented fields only
     in_audience = {
-        "PUBLIC": True,
         "MEMBERS": True,
         "RECRUITERS": rel.is_recruiter or rel.is_contact,
         "CONTACTS": rel.is_contact,
@@ -104,7 +98,6 @@ def test_field_is_readable_exactly_when_design_says(relation, field, audience):
 
 relations = st.builds(
     Relation,
-    persona=st.sampled_from(["closed", "open"]),
     is_self=st.booleans(),
     is_member=st.booleans(),
     is_recruiter=st.booleans(),

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from policies.actions import ACTIONS, PIPELINE_READ, Action
 from policies.actions import RESPOND as RESPOND_ACTION
 from policies.authorizer import POLICY_PATH, Authorizer, Denied, get_authorizer
-from policies.facts import ActorFacts, Colleague, ContactTarget, EdgeFacts, RootField
+from policies.facts import ActorFacts, Colleague, ContactTarget, EdgeFacts, OpenPersona, RootField
 from tests.network_support import (
     END,
     RESPOND,
@@ -98,6 +98,11 @@ def _design_allows(actor: ActorFacts, action: Action, resource) -> tuple[bool, b
             "end": {"candidate", "recruiter"},
         }[action.name]
         return mine and resource.side in sides, mine
+    if isinstance(resource, OpenPersona):
+        # Section 3, "Two personas": the open persona "answers the same to every
+        # viewer, logged in or not, blocked or not", once "published only when its
+        # owner switches it on"; unpublished it is an unknown handle ("No membership oracle").
+        return resource.published, resource.published
     if isinstance(resource, RootField):
         # Section 2: a partner ATS pulls its pipeline; nobody else is limited here.
         if partner:
@@ -133,6 +138,7 @@ RESOURCES: dict[str, list] = {
         )
     ],
     "RootField": [RootField(name) for name in ROOT_NAMES],
+    "OpenPersona": [OpenPersona(False), OpenPersona(True)],
     "Colleague": [
         Colleague(same, is_self, last_admin, new_role)
         for same, is_self, last_admin, new_role in itertools.product(
@@ -255,7 +261,7 @@ def action_rules(policy: str) -> list[str]:
 
 def test_each_action_rule_removed_alone_is_caught(tmp_path: Path):
     """How this was checked: every rule under a promise in the "Doing" part is
-    found (25 today, listed by ``action_rules``; the count below fails if one is
+    found (26 today, listed by ``action_rules``; the count below fails if one is
     added without the parser seeing it), removed on its own into a temporary
     policy file, loaded into a fresh Authorizer (a new policy hash, so a fresh
     memo), and the exhaustive comparison with ``design_says_action`` must then
@@ -263,7 +269,7 @@ def test_each_action_rule_removed_alone_is_caught(tmp_path: Path):
     dead, or the oracle blind to it."""
     policy = POLICY_PATH.read_text()
     rules = action_rules(policy)
-    assert len(rules) == 25, rules
+    assert len(rules) == 26, rules
     for rule in rules:
         assert policy.count(rule) == 1, rule
         path = tmp_path / "without.polar"

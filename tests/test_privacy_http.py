@@ -20,16 +20,10 @@ SUBFIELDS = {
 }
 ALL_FIELDS = " ".join(f"{f} {SUBFIELDS.get(f, '')}" for f in PROFILE_FIELDS)
 PROFILE = f"query($id: ID!) {{ profile(id: $id) {{ id alias kind {ALL_FIELDS} }} }}"
-PUBLIC_FIELDS = [f for f in PROFILE_FIELDS if f != "experiences"]
-PUBLIC = (
-    "query($h: String!) { publicProfile(handle: $h) { handle "
-    + " ".join(f"{f} {SUBFIELDS.get(f, '')}" for f in PUBLIC_FIELDS if f != "handle")
-    + " } }"
-)
 
 CHOSEN = {
-    "fullName": "PUBLIC",
-    "headline": "PUBLIC",
+    "fullName": "MEMBERS",  # an identity field: still for contacts only
+    "headline": "MEMBERS",
     "summary": "MEMBERS",
     "city": "RECRUITERS",
     "phone": "ONLY_ME",
@@ -74,7 +68,6 @@ async def world(api, db):
     owner = await api.sign_up("carla@mail.example", name="Carla Candidate")
     await api.update_profile(
         owner,
-        handle="carla-codes",
         headline="Backend engineer",
         summary="Python and PostgreSQL",
         photoUrl="https://img.example/carla.png",
@@ -128,21 +121,6 @@ async def test_current_employer_and_visitor_get_nothing(api, world):
         assert node == {"data": {"node": None}}
 
 
-async def test_visitor_reads_the_open_persona_public_fields_only(api, world):
-    data = await api.data(PUBLIC, {"h": "carla-codes"})
-    persona = data["publicProfile"]
-    shown = {f for f in PUBLIC_FIELDS if f != "handle" and persona.get(f) is not None}
-    assert shown == {"fullName", "headline"}
-    assert persona["handle"] == "carla-codes"
-    assert "id" not in persona and "alias" not in persona
-
-
-async def test_open_persona_is_hidden_from_a_blocked_employer(api, world):
-    _, viewers = world
-    body = await api(PUBLIC, {"h": "carla-codes"}, viewers["employer recruiter"].token)
-    assert body == {"data": {"publicProfile": None}}
-
-
 PREVIEW = f"query($a: Audience!) {{ viewer {{ previewAs(audience: $a) {{ id alias kind {ALL_FIELDS} }} }} }}"
 
 REAL_VIEWER_OF = {
@@ -161,12 +139,3 @@ async def test_preview_equals_what_a_real_viewer_of_that_audience_receives(api, 
         "profile"
     ]
     assert preview == real
-
-
-async def test_public_preview_equals_the_open_persona(api, world):
-    owner, _ = world
-    preview = (await api.data(PREVIEW, {"a": "PUBLIC"}, owner.token))["viewer"]["previewAs"]
-    persona = (await api.data(PUBLIC, {"h": "carla-codes"}))["publicProfile"]
-    for field in PUBLIC_FIELDS:
-        if field != "handle":
-            assert preview[field] == persona[field], field

@@ -84,7 +84,7 @@ async def test_recruiter_cannot_change_employer(api):
 async def test_unknown_private_field_audience_is_a_user_error(api, db):
     ann = await api.sign_up("ann@mail.example")
     data = await api.data(
-        'mutation { setFieldAudience(field: "password", audience: PUBLIC) { userErrors { code field } } }',
+        'mutation { setFieldAudience(field: "password", audience: MEMBERS) { userErrors { code field } } }',
         token=ann.token,
     )
     assert data["setFieldAudience"]["userErrors"] == [{"code": "UNKNOWN_FIELD", "field": "field"}]

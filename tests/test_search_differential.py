@@ -139,7 +139,7 @@ def worlds(draw) -> World:
     company = _maybe(*range(companies))
     # Readable audiences are likelier than hidden ones, so that most worlds match someone.
     audience = st.sampled_from(
-        ("PUBLIC", "MEMBERS", "RECRUITERS", "RECRUITERS", "CONTACTS", "ONLY_ME")
+        ("MEMBERS", "MEMBERS", "RECRUITERS", "RECRUITERS", "CONTACTS", "ONLY_ME")
     )
     people = [
         Person(
@@ -267,7 +267,6 @@ def readings(world: World) -> dict[uuid.UUID, dict[str, bool]]:
             continue
         facts = facts_of(world, p)
         rel = Relation(
-            persona="closed",
             is_member=True,
             is_recruiter=True,
             is_contact=facts.is_contact,

@@ -20,12 +20,12 @@ INJECTIONS = ["ACCEPTED' OR '1'='1", 'x"; DROP TABLE member; --', "", "Profile",
 
 def test_choice_and_literal_take_only_the_allowed_values() -> None:
     assert choice("profile", {"profile"}) == "profile"
-    assert literal("PUBLIC", {"PUBLIC"}) == "'PUBLIC'"
+    assert literal("MEMBERS", {"MEMBERS"}) == "'MEMBERS'"
     for bad in [*INJECTIONS, None, 1]:
         with pytest.raises(ValueError):
             choice(bad, {"profile"})  # type: ignore[arg-type]
         with pytest.raises(ValueError):
-            literal(bad, {"PUBLIC"})  # type: ignore[arg-type]
+            literal(bad, {"MEMBERS"})  # type: ignore[arg-type]
 
 
 def test_names_must_be_plain() -> None:
@@ -71,12 +71,12 @@ def _tier(field: str, audiences: frozenset[str]) -> tuple[search_db.Access, sear
 
 
 def test_search_clauses_refuse_unknown_fields_and_audiences() -> None:
-    access, tier = _tier("skills", frozenset({"PUBLIC", "MEMBERS"}))
+    access, tier = _tier("skills", frozenset({"RECRUITERS", "MEMBERS"}))
     assert search_db.readable(access, tier, "skills") == (
-        "(profile.audiences ->> 'skills') IN ('MEMBERS', 'PUBLIC')"
+        "(profile.audiences ->> 'skills') IN ('MEMBERS', 'RECRUITERS')"
     )
     for bad in INJECTIONS:
-        access, tier = _tier(bad, frozenset({"PUBLIC"}))
+        access, tier = _tier(bad, frozenset({"MEMBERS"}))
         with pytest.raises(ValueError):
             search_db.readable(access, tier, bad)
         access, tier = _tier("skills", frozenset({bad}))

@@ -42,7 +42,6 @@ def _row(kind: str, audiences: dict[str, str]) -> dict:
         "audiences": audiences,
         "confidential_search": False,
         "full_name": "Full Name",
-        "handle": "handle",
         "headline": "Headline",
         "summary": "Summary",
         "photo_url": "https://photo.example/p.png",

@@ -123,10 +123,6 @@ PROFILE_VALUES: dict[str, Callable[[Row], Any]] = {
     f.name: reader(f) for f in PROFILE if f.name != "experiences"
 }
 EXPERIENCE_VALUES: dict[str, Callable[[Row], Any]] = {f.name: reader(f) for f in EXPERIENCE}
-# The private fields of PublicProfile (its handle is its key, always shown).
-OPEN_PERSONA_VALUES: dict[str, Callable[[Row], Any]] = {
-    f.name: PROFILE_VALUES[f.name] for f in PROFILE if f.open_persona
-}
 
 
 def attr(name: str) -> str:

@@ -10,10 +10,9 @@ from db.facts import RawFacts
 from policies.facts import Relation
 
 
-def relation_for(
-    identity: Identity, owner: Mapping[str, Any], facts: RawFacts, *, persona: str = "closed"
-) -> Relation:
-    """The policy input for this viewer and this owner (no decision is taken here).
+def relation_for(identity: Identity, owner: Mapping[str, Any], facts: RawFacts) -> Relation:
+    """The policy input for this viewer and this owner's closed persona (no decision
+    is taken here).
 
     A partner ATS stands to a candidate who consented to share with it as a
     contact does, restricted to the consented fields; to anyone else it
@@ -21,7 +20,6 @@ def relation_for(
     """
     partner = identity.is_partner and facts.partner_consent
     return Relation(
-        persona=persona,
         is_self=identity.member_id is not None and identity.member_id == owner["member_id"],
         is_member=identity.is_member,
         is_recruiter=identity.is_recruiter,
@@ -38,8 +36,6 @@ def relation_for(
 def preview_relation(kind: str, audience: str, confidential: bool) -> Relation:
     """A viewer who belongs to ``audience`` and to no narrower one, for ``previewAs``."""
     base = {"owner_confidential": kind == "RECRUITER" and confidential}
-    if audience == "PUBLIC":
-        return Relation(persona="open", **base)
     if audience == "MEMBERS":
         return Relation(is_member=True, **base)
     if audience == "RECRUITERS":
