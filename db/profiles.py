@@ -39,7 +39,6 @@ def profile_query():
         select(*PROFILE_COLUMNS)
         .select_from(profile.join(member, member.c.id == profile.c.member_id))
         .outerjoin(_employer, _employer.c.id == profile.c.current_employer_id)
-        .where(member.c.deleted_at.is_(None))
     )
 
 
@@ -67,13 +66,13 @@ async def member_by_handle(conn: AsyncConnection, handle: str) -> uuid.UUID | No
     result = await conn.execute(
         select(profile.c.member_id)
         .select_from(profile.join(member, member.c.id == profile.c.member_id))
-        .where(func.lower(profile.c.handle) == handle.lower(), member.c.deleted_at.is_(None))
+        .where(func.lower(profile.c.handle) == handle.lower())
     )
     return result.scalar()
 
 
 async def handle_owner(conn: AsyncConnection, handle: str) -> uuid.UUID | None:
-    """Who holds a handle, deleted members included (handles are never reused)."""
+    """Who holds a handle (a deleted account's profile, and its handle, went with it)."""
     result = await conn.execute(
         select(profile.c.member_id).where(func.lower(profile.c.handle) == handle.lower())
     )

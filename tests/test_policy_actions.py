@@ -97,7 +97,16 @@ def _design_allows(actor: ActorFacts, action: Action, resource) -> tuple[bool, b
             "withdraw": {"recruiter"},
             "end": {"candidate", "recruiter"},
         }[action.name]
-        return mine and resource.side in sides, mine
+        # "Consent is the candidate's to take back": she ends her own live contact
+        # and withdraws her consent on it whatever happened since, even when
+        # the other end is hidden from her.
+        hers = (
+            member
+            and resource.side == "candidate"
+            and resource.live
+            and action.name in ("end", "withdraw_consent")
+        )
+        return (mine and resource.side in sides) or hers, mine
     if isinstance(resource, RootField):
         # Section 2: a partner ATS pulls its pipeline; nobody else is limited here.
         if partner:
@@ -123,8 +132,10 @@ def design_says_action(actor: ActorFacts, action: Action, resource) -> str | Non
 ROOT_NAMES = ("pipeline", "viewer", "searchCandidates", "sendContactRequest", "?", *INTROSPECTION)
 RESOURCES: dict[str, list] = {
     "EdgeFacts": [
-        EdgeFacts(side, visible)
-        for side, visible in itertools.product((None, "candidate", "recruiter"), (False, True))
+        EdgeFacts(side, visible, live)
+        for side, visible, live in itertools.product(
+            (None, "candidate", "recruiter"), (False, True), (False, True)
+        )
     ],
     "ContactTarget": [
         ContactTarget(visible, kind, contactable)

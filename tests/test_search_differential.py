@@ -81,7 +81,6 @@ def _rarely() -> st.SearchStrategy:
 class Person:
     id: uuid.UUID
     kind: str
-    deleted: bool
     contactable: bool
     employer: int | None  # index of a company
     hide: bool
@@ -132,7 +131,6 @@ def worlds(draw) -> World:
         Person(
             id=member_id,
             kind=draw(st.sampled_from(("CANDIDATE",) * 7 + ("RECRUITER",))),
-            deleted=draw(_rarely()),
             contactable=not draw(_rarely()),
             employer=draw(company),
             hide=draw(st.sampled_from((False, False, True))),
@@ -240,7 +238,7 @@ def readings(world: World) -> dict[uuid.UUID, dict[str, bool]]:
     authorizer = get_authorizer()
     out = {}
     for p in world.people:
-        if p.kind != "CANDIDATE" or p.deleted or not p.contactable:
+        if p.kind != "CANDIDATE" or not p.contactable:
             continue
         facts = facts_of(world, p)
         rel = Relation(
@@ -355,14 +353,11 @@ async def store(db: Database, world: World, secret: str) -> str:
     """Write the world in a few statements; return a token for the viewer."""
     companies = world.company_ids
     viewer = world.viewer_id
-    members = [
-        {"id": viewer, "kind": "RECRUITER", "company_id": companies[0], "deleted_at": None}
-    ] + [
+    members = [{"id": viewer, "kind": "RECRUITER", "company_id": companies[0]}] + [
         {
             "id": p.id,
             "kind": p.kind,
             "company_id": companies[0] if p.kind == "RECRUITER" else None,
-            "deleted_at": datetime.now(UTC) if p.deleted else None,
         }
         for p in world.people
     ]

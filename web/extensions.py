@@ -29,7 +29,6 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from auth import security
-from db import access_log as access_log_db
 from policies import actions
 from policies.facts import RootField
 from web.errors import ApiError, rate_limited, unauthenticated
@@ -97,17 +96,7 @@ class ErrorMasking(SchemaExtension):
 class AccessLogWriter(SchemaExtension):
     async def on_operation(self) -> AsyncIterator[None]:
         yield
-        ctx = self.execution_context.context
-        seen = ctx.access_log.seen
-        if not seen:
-            return
-        identity = ctx.identity
-        label = identity.partner_label or identity.alias or "a member"
-        async with ctx.db.autocommit() as conn:  # one INSERT: atomic without BEGIN/COMMIT
-            await access_log_db.insert_events(
-                conn, viewer_id=identity.member_id, label=label, seen=seen
-            )
-        seen.clear()
+        await self.execution_context.context.write_access_log()
 
 
 def _root_fields(document, operation_name: str | None) -> set[str]:
