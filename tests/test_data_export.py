@@ -259,3 +259,17 @@ async def test_the_download_needs_the_session_and_answers_the_same_document(api,
         document.pop("exportedAt")
     assert downloaded == through_graphql
     assert downloaded["account"]["email"] == "ann@mail.example"
+
+
+async def test_the_export_spends_its_own_budget(api, http, settings, monkeypatch):
+    monkeypatch.setitem(settings.rate_limits, "export", (1, 86400))
+    ann = await api.sign_up("ann@mail.example", "CANDIDATE", "Ann Twice")
+    await export_of(api, ann)
+    again = await api(EXPORT, token=ann.token)
+    assert again["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    http.cookies.set("suplinks_session", ann.token)
+    try:
+        download = await http.get("/account/export")
+    finally:
+        http.cookies.clear()
+    assert download.status_code == 429 and int(download.headers["retry-after"]) > 0
