@@ -40,7 +40,7 @@ from schema import types as t
 from views import ids
 from views.contacts import counterpart_of, page_of_edges, view_edge
 from views.profiles import build_profile, employer
-from views.selection import selected
+from views.selection import Tree, selected
 from views.standing import relation_for
 from web.context import Context
 from web.errors import not_found, problem
@@ -384,7 +384,7 @@ async def blocked_members(ctx: Context, info, member_id: uuid.UUID) -> list[t.Pr
 
 
 async def blocked_profiles(
-    ctx: Context, member_ids: list[uuid.UUID], tree
+    ctx: Context, member_ids: list[uuid.UUID], tree: Tree
 ) -> dict[uuid.UUID, t.Profile]:
     """Members I blocked, in the order given. Each is built by ``build_profile`` with
     my real relation to them, under which the policy denies every private field: I

@@ -273,3 +273,20 @@ async def test_the_export_spends_its_own_budget(api, http, settings, monkeypatch
     finally:
         http.cookies.clear()
     assert download.status_code == 429 and int(download.headers["retry-after"]) > 0
+
+
+async def test_the_paged_lists_are_read_whole(api, monkeypatch):
+    import resolvers.export
+
+    monkeypatch.setattr(resolvers.export, "PAGE", 2)
+    await api.company("acme.example", "Acme Pages")
+    rita = await api.sign_up("rita@acme.example", "RECRUITER", "Rita Pages")
+    candidates = [await api.sign_up(f"c{i}@mail.example", name=f"C{i}") for i in range(3)]
+    edges = [await request_ok(api, rita, c, personal(f"C{i}")) for i, c in enumerate(candidates)]
+    assert not (await respond(api, candidates[0], edges[0], True))["userErrors"]
+    for _ in range(3):  # each read of a contact's identity fields is one event
+        await api.data(PROFILE, {"id": candidates[0].id}, rita.token)
+    document = await export_of(api, rita)
+    assert [c["id"] for c in document["contacts"]] == edges[::-1]  # newest first
+    # Three reads, and Rita's export, which delivered the same fields once more.
+    assert len((await export_of(api, candidates[0]))["accessLog"]) == 4
