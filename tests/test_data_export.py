@@ -19,7 +19,7 @@ from db.models import metadata
 from resolvers.export import SECTIONS
 from tests.client import Api, Member
 from tests.network_support import BLOCK, personal, request_ok, respond
-from tests.partner_support import PROFILE, shared_contact
+from tests.partner_support import PROFILE, ats_for, shared_contact
 from views.export import EXCLUDED, EXPORTED, NOT_MEMBER_DATA
 from views.export import VERSION as EXPORT_VERSION
 
@@ -259,6 +259,13 @@ async def test_the_download_needs_the_session_and_answers_the_same_document(api,
         document.pop("exportedAt")
     assert downloaded == through_graphql
     assert downloaded["account"]["email"] == "ann@mail.example"
+
+    # A partner token is no member: it has no account to export.
+    await api.company("acme.example", "Acme Partner")
+    partner = await ats_for(api, api.admins["acme.example"])
+    refused = await http.get("/account/export", headers={"authorization": f"Bearer {partner}"})
+    assert refused.status_code == 403
+    assert refused.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
 async def test_the_export_spends_its_own_budget(api, http, settings, monkeypatch):
