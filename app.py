@@ -44,6 +44,7 @@ from db.engine import Database, database_unavailable, resolve_database_url
 from mail import Mailer, mailer_for
 from mail.mailer import outbox_folder
 from policies.authorizer import Authorizer, get_authorizer
+from resolvers.export import export_route
 from resolvers.mail_pages import mail_pages
 from schema.schema import schema
 from static.fetch_assets import missing_assets
@@ -276,6 +277,7 @@ def create_app(settings: Settings, db: Database, authorizer: Authorizer | None =
             methods=["GET", "POST"],
         ),
         *mail_pages(settings, db, mailer),
+        export_route(settings, db, graphql.authorizer, limiter),
         Mount("/static", PageFiles(directory=STATIC_DIR, check_dir=False), name="static"),
     ]
     return RequestIdMiddleware(

@@ -73,6 +73,7 @@ DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {
     "token": (30, 60),  # POST /oauth/token: tokens issued, per client id
     "token_ip": (60, 60),  # POST /oauth/token, every attempt, per address
     "token_failures": (10, 300),  # failed client authentications, per client id AND address
+    "export": (10, 3600),  # viewer.dataExport and GET /account/export, per member
 }
 
 

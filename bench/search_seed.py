@@ -3,7 +3,7 @@
 Used by the search benchmark and by the EXPLAIN test. The world looks like a
 real one: most candidates keep the default audiences, some widen or narrow a
 few fields; skills, regions and words follow skewed distributions (a few
-common, many rare); a few are deleted, not contactable, or block someone.
+common, many rare); a few are not contactable or block someone.
 Values are drawn with ``setseed`` so that two runs build the same world.
 """
 
@@ -210,10 +210,9 @@ async def seed_candidates(conn: AsyncConnection, count: int, *, seed: float = 0.
                        (SELECT array_agg(id ORDER BY name) FROM company) AS companies
             ),
             m AS (
-                INSERT INTO member (id, email, password_hash, kind, alias, deleted_at)
+                INSERT INTO member (id, email, password_hash, kind, alias)
                 SELECT gen_random_uuid(), 'candidate' || i || '@seed.example', :hash,
-                       'CANDIDATE', 'Seed Candidate ' || i,
-                       CASE WHEN random() < 0.01 THEN now() END
+                       'CANDIDATE', 'Seed Candidate ' || i
                 FROM generate_series(1, :count) AS i
                 RETURNING id
             )

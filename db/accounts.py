@@ -38,9 +38,7 @@ async def search_companies(conn: AsyncConnection, search: str | None, first: int
 
 
 async def member_by_email(conn: AsyncConnection, email: str):
-    result = await conn.execute(
-        select(member).where(member.c.email == email, member.c.deleted_at.is_(None))
-    )
+    result = await conn.execute(select(member).where(member.c.email == email))
     return result.mappings().first()
 
 
@@ -271,13 +269,13 @@ _LIVE_SESSION = (
         auth_session.c.id == bindparam("session_id"),
         auth_session.c.revoked_at.is_(None),
         auth_session.c.expires_at > bindparam("now"),
-        member.c.deleted_at.is_(None),
     )
 )
 
 
 async def session_member(conn: AsyncConnection, session_id: uuid.UUID):
-    """The live member behind a session, or None if revoked, expired or deleted.
+    """The live member behind a session, or None if revoked or expired (a deleted
+    account's sessions went with it).
 
     Every request asks this, hence the driver's own rows (``fetch_mappings``).
     """

@@ -56,7 +56,7 @@ async def insert_company(
 async def membership(conn: AsyncConnection, member_id: uuid.UUID, *, lock: bool = False):
     """A member's kind, company and role (locked for a change when ``lock``)."""
     query = select(member.c.id, member.c.kind, member.c.company_id, member.c.company_role).where(
-        member.c.id == member_id, member.c.deleted_at.is_(None)
+        member.c.id == member_id
     )
     result = await conn.execute(query.with_for_update() if lock else query)
     return result.mappings().first()
@@ -72,7 +72,6 @@ async def admin_count(conn: AsyncConnection, company_id: uuid.UUID) -> int:
         select(func.count()).where(
             member.c.company_id == company_id,
             member.c.company_role == ADMIN,
-            member.c.deleted_at.is_(None),
         )
     )
     return int(result.scalar_one())
@@ -103,7 +102,7 @@ async def recruiters(conn: AsyncConnection, company_id: uuid.UUID) -> list:
     """The company's recruiters with their roles: admins first, then by sign-up."""
     result = await conn.execute(
         select(member.c.id, member.c.company_role)
-        .where(member.c.company_id == company_id, member.c.deleted_at.is_(None))
+        .where(member.c.company_id == company_id)
         .order_by((member.c.company_role != ADMIN), member.c.created_at, member.c.id)
     )
     return list(result.mappings())

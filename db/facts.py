@@ -73,10 +73,10 @@ def pending_request(owner: str) -> str:
 # mailbox at one of its domains. A declared current employer is not here.
 VERIFIED_MEMBERSHIPS = (
     "SELECT id AS member_id, company_id FROM member"
-    " WHERE company_id IS NOT NULL AND deleted_at IS NULL "
+    " WHERE company_id IS NOT NULL "
     "UNION ALL SELECT m.id, c.id FROM member m"
     " JOIN company c ON c.email_domain = split_part(m.email, '@', -1)"
-    " WHERE m.email_verified_at IS NOT NULL AND m.deleted_at IS NULL"
+    " WHERE m.email_verified_at IS NOT NULL"
 )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    Uuid,
     func,
     text,
 )
@@ -79,9 +80,6 @@ class Member(SQLModel, table=True):
     company_role: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
     alias: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
     created_at: datetime | None = Field(default=None, sa_column=_now_column())
-    deleted_at: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
-    )
     # When the member proved their mailbox (migration 0004); until then they can
     # only log in to be told so, verify, ask for another mail, or reset the password.
     email_verified_at: datetime | None = Field(
@@ -91,12 +89,9 @@ class Member(SQLModel, table=True):
     pending_company: dict | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
 
     # Search (migration 0003): the few members it never returns, probed per row.
+    # A deleted account has no row at all (``deleteAccount``), so only the kind counts.
     __table_args__ = (
-        Index(
-            "ix_member_not_searchable",
-            "id",
-            postgresql_where=text("kind <> 'CANDIDATE' OR deleted_at IS NOT NULL"),
-        ),
+        Index("ix_member_not_searchable", "id", postgresql_where=text("kind <> 'CANDIDATE'")),
         # A company's recruiters and their roles (companyMembers, the last-admin check).
         Index("ix_member_company", "company_id", "company_role"),
         CheckConstraint("company_role IN ('ADMIN', 'RECRUITER')", name="ck_member_company_role"),
@@ -424,14 +419,25 @@ class ApiClient(SQLModel, table=True):
 
 
 class ConsentReceipt(SQLModel, table=True):
-    """A candidate's consent to share a contact with the company's ATS: when, who, why, what."""
+    """A candidate's consent to share a contact with the company's ATS: when, who, why, what.
+
+    It is the candidate's record, so it outlives the other side (migration
+    0009): ``contact_id`` keeps the request's id with no foreign key (the
+    recruiter's deletion takes the contact, not the receipt), the company
+    may go (``company_id`` becomes NULL), and ``counterpart`` says who the
+    other side was as the candidate knew them when she consented.
+    """
 
     __tablename__ = "consent_receipt"
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    contact_id: uuid.UUID = Field(sa_column=_fk("contact.id"))
+    contact_id: uuid.UUID = Field(sa_column=Column(Uuid, nullable=False))
     candidate_id: uuid.UUID = Field(sa_column=_fk("member.id"))
-    company_id: uuid.UUID = Field(sa_column=_fk("company.id"))
+    company_id: uuid.UUID | None = Field(
+        default=None, sa_column=_fk("company.id", nullable=True, ondelete="SET NULL")
+    )
+    # "<recruiter's alias>, <company's name>": what the candidate saw when she consented.
+    counterpart: str = Field(sa_column=Column(String(300), nullable=False))
     purpose: str = Field(sa_column=Column(String(200), nullable=False))
     fields: list[str] = Field(sa_column=Column(ARRAY(String(60)), nullable=False))
     created_at: datetime | None = Field(default=None, sa_column=_now_column())
@@ -439,7 +445,10 @@ class ConsentReceipt(SQLModel, table=True):
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
 
-    __table_args__ = (UniqueConstraint("contact_id", "created_at"),)
+    __table_args__ = (
+        UniqueConstraint("contact_id", "created_at"),
+        Index("ix_consent_receipt_candidate", "candidate_id"),
+    )
 
 
 class WebhookOutbox(SQLModel, table=True):

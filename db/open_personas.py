@@ -30,12 +30,9 @@ async def load(conn: AsyncConnection, member_id: uuid.UUID) -> Mapping[str, Any]
 
 
 async def by_handle(conn: AsyncConnection, handle: str) -> Mapping[str, Any] | None:
-    """The live member's open persona at this address, published or not."""
-    result = await conn.execute(
-        select(open_persona)
-        .join(member, member.c.id == open_persona.c.member_id)
-        .where(open_persona.c.handle == handle, member.c.deleted_at.is_(None))
-    )
+    """The member's open persona at this address, published or not (a deleted
+    account's persona went with it)."""
+    result = await conn.execute(select(open_persona).where(open_persona.c.handle == handle))
     return result.mappings().first()
 
 
@@ -80,15 +77,12 @@ async def bury(conn: AsyncConnection, digest: bytes) -> None:
 
 
 async def members_with_skills(conn: AsyncConnection, skills: Sequence[str], limit: int) -> int:
-    """How many live members' closed profiles list all of ``skills``, counted up to
+    """How many members' closed profiles list all of ``skills``, counted up to
     ``limit`` (enough to tell rare from common, without counting everyone)."""
     matching = (
         select(literal(1))
-        .select_from(profile.join(member, member.c.id == profile.c.member_id))
-        .where(
-            profile.c.skills.op("@>")(cast(list(skills), ARRAY(String()))),
-            member.c.deleted_at.is_(None),
-        )
+        .select_from(profile)
+        .where(profile.c.skills.op("@>")(cast(list(skills), ARRAY(String()))))
         .limit(limit)
         .subquery()
     )

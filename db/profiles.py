@@ -54,7 +54,6 @@ def profile_query():
         select(*PROFILE_COLUMNS)
         .select_from(profile.join(member, member.c.id == profile.c.member_id))
         .outerjoin(_employer, _employer.c.id == profile.c.current_employer_id)
-        .where(member.c.deleted_at.is_(None))
     )
 
 

@@ -225,9 +225,9 @@ def _tier_conditions(
     return tuple(where), rank, tier.hidden_by
 
 
-# Members search never returns: recruiters (and any deleted member), a small set
-# (a partial index holds it, migration 0003).
-NOT_SEARCHABLE = "SELECT id FROM member WHERE kind <> 'CANDIDATE' OR deleted_at IS NOT NULL"
+# Members search never returns: recruiters, a small set (a partial index holds
+# it, migrations 0003 and 0009). A deleted account has no row left to exclude.
+NOT_SEARCHABLE = "SELECT id FROM member WHERE kind <> 'CANDIDATE'"
 
 
 def excluded(contact: bool | None, hidden_by: tuple[str, ...]) -> str:

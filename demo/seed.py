@@ -295,7 +295,12 @@ async def _contact(
         expires_at=now + timedelta(days=30),
     )
     if accept:
-        edge = {"id": edge_id, "candidate_id": candidate_id, "company_id": company_id}
+        edge = {
+            "id": edge_id,
+            "candidate_id": candidate_id,
+            "recruiter_id": recruiter_id,
+            "company_id": company_id,
+        }
         await record_answer(
             conn, get_authorizer(), edge, accept=True, share_with_ats=share, now=now
         )

@@ -85,6 +85,9 @@ class EdgeFacts(NamedTuple):
     side: str | None = None  # "candidate" | "recruiter": the actor's end; None: not theirs
     # The other end exists for the actor (neither blocks the other, no account deleted).
     counterpart_visible: bool = False
+    # The contact is accepted, as the actor reads it: something of theirs is still
+    # live on it (the reveal, and any consent to share it with the company's ATS).
+    live: bool = False
 
 
 class ContactTarget(NamedTuple):

@@ -207,6 +207,21 @@ resource EdgeFacts {
     "end" if "recruiter";
 }
 
+# Promise (Consent is the candidate's to take back): what a candidate shared
+# stays hers to take back, whatever happened since (she hid from her new
+# employer, blocked a company, the other end is gone from her sight): she may
+# always end her own live contact and withdraw the consent given on it. Only
+# a live one: a closed edge whose other end is hidden still answers like an
+# unknown id, so this tells her nothing about that other end.
+allow(actor: ActorFacts, "end", edge: EdgeFacts) if
+    member(actor) and
+    edge.side = "candidate" and
+    edge.live;
+allow(actor: ActorFacts, "withdraw_consent", edge: EdgeFacts) if
+    member(actor) and
+    edge.side = "candidate" and
+    edge.live;
+
 # An endpoint holds their side's role while the other end exists for them
 # (Hidden members do not exist: an edge to a hidden member is hidden too).
 has_role(actor: ActorFacts, side: String, edge: EdgeFacts) if

@@ -127,7 +127,7 @@ async def use_token(ctx: Context, conn: AsyncConnection, token: str, purposes: t
     if used is None:
         raise invalid_token()
     member = await accounts_db.member_by_id(conn, used["member_id"])
-    if member is None or member["deleted_at"] is not None:
+    if member is None:
         raise invalid_token()
     if used["purpose"] != CHANGE_EMAIL and member["email"] != used["email"]:
         raise invalid_token()  # the account's address changed since this mail
@@ -340,16 +340,21 @@ async def delete_account(ctx: Context, conn: AsyncConnection, password: str) -> 
 
     Promise (The member's own data).
 
-    The rows go for good (profile, experiences, contacts, blocks, sessions, access log);
-    other members' access events keep only the label they were shown. Every
-    partner that received the member is told to erase them, in this transaction
-    (``resolvers.notices``): the notice exists exactly when the erasure does.
+    The rows go for good (profile, experiences, contacts, blocks, sessions, access
+    log, own consent receipts); no row is kept marked deleted, so nothing reads a
+    "deleted" flag. Other members keep only the label they were shown: access
+    events their alias, candidates their consent receipts (``counterpart``: the
+    other side as they knew it when they consented). Every partner that received
+    the member is told to erase them, in this transaction (``resolvers.notices``):
+    the notice exists exactly when the erasure does.
     """
     me = ctx.authorize(actions.DELETE_ACCOUNT)
     await _check_password(conn, me.member_id, password, "password")
     now = ctx.now()
     await notices.candidate_erased(conn, me.member_id, now)
-    await companies.leave_company(conn, me.member_id, now)  # it keeps an admin
+    # A recruiter leaves their company first: it keeps an admin, and what they had
+    # open for it ends (a consent given on it is withdrawn, its receipt kept).
+    await companies.leave_company(conn, me.member_id, now)
     persona = await open_personas_db.load(conn, me.member_id)
     await open_persona.release(ctx, conn, persona and persona["handle"])  # never reused
     await accounts_db.delete_member(conn, me.member_id)

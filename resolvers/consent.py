@@ -31,6 +31,16 @@ PURPOSE = "Share my profile, as a contact reads it, with the applicant tracking 
 _PURPOSE_MAX = 200  # the column's length
 
 
+_COUNTERPART_MAX = 300  # the column's length
+
+
+def counterpart_label(recruiter_alias: str, company_name: str) -> str:
+    """The other side as the candidate knows them when she consents: the recruiter's
+    alias (shown wherever a profile is) and the company she shares with (named in
+    the purpose she agrees to). Stored, so that the receipt outlives them both."""
+    return f"{recruiter_alias}, {company_name}"[:_COUNTERPART_MAX]
+
+
 def purpose_for(company_name: str) -> str:
     room = _PURPOSE_MAX - len(PURPOSE.format(""))
     name = company_name if len(company_name) <= room else company_name[: room - 1] + "…"
@@ -55,17 +65,20 @@ async def record_receipt(
     *,
     contact_id: uuid.UUID,
     candidate_id: uuid.UUID,
+    recruiter_id: uuid.UUID,
     company_id: uuid.UUID,
     now: datetime,
 ) -> uuid.UUID:
     """The receipt of a consent given now, in the caller's transaction."""
     row = (await profiles_db.load_profiles(conn, [candidate_id]))[candidate_id]
     company = await accounts_db.company_by_id(conn, company_id)
+    recruiter = await accounts_db.member_by_id(conn, recruiter_id)
     return await consent_db.insert_receipt(
         conn,
         contact_id=contact_id,
         candidate_id=candidate_id,
         company_id=company_id,
+        counterpart=counterpart_label(recruiter["alias"], company["name"]),
         purpose=purpose_for(company["name"]),
         fields=contact_fields(authorizer, row),
         now=now,
@@ -73,13 +86,15 @@ async def record_receipt(
 
 
 async def receipts(ctx: Context, member_id: uuid.UUID) -> list[t.ConsentReceipt]:
-    """The member's own receipts, newest first (a recruiter has none)."""
+    """The member's own receipts, newest first (a recruiter has none), whatever
+    happened to the other side since: they are her record."""
     async with ctx.db.autocommit() as conn:
         rows = await consent_db.receipts_of(conn, member_id)
     return [
         t.ConsentReceipt(
             id=ids.encode(ids.CONSENT_RECEIPT, row["id"]),
             request_id=ids.encode(ids.CONTACT_REQUEST, row["contact_id"]),
+            counterpart=row["counterpart"],
             company=employer(
                 row["company_id"],
                 row["company_name"],

@@ -41,7 +41,7 @@ from schema import types as t
 from views import ids
 from views.contacts import counterpart_of, page_of_edges, view_edge
 from views.profiles import build_profile, employer
-from views.selection import selected
+from views.selection import Tree, selected
 from views.standing import relation_for
 from web.context import Context
 from web.errors import not_found, problem
@@ -96,7 +96,8 @@ async def _my_edge(
 async def _edge_facts(
     ctx: Context, conn: AsyncConnection, edge: dict | None, now: datetime
 ) -> EdgeFacts:
-    """The viewer's end of the edge, and whether the other end exists for them.
+    """The viewer's end of the edge, whether the other end exists for them, and
+    whether the contact is live (Promise (Consent is the candidate's to take back)).
 
     Promises (Edges are private), (Hidden members do not exist): an unknown
     edge, someone else's edge and mine whose counterpart is hidden from me
@@ -110,7 +111,8 @@ async def _edge_facts(
     side = sides.get(me)
     counterpart = counterpart_of(edge, me) if side is not None else ids.NOBODY
     visible = await _visible_member(ctx, conn, counterpart, now) is not None
-    return EdgeFacts(side=side, counterpart_visible=visible)
+    live = side is not None and edge["status"] == "ACCEPTED"
+    return EdgeFacts(side=side, counterpart_visible=visible, live=live)
 
 
 def _contact_target(row) -> ContactTarget:
@@ -240,6 +242,7 @@ async def record_answer(
             authorizer,
             contact_id=edge["id"],
             candidate_id=edge["candidate_id"],
+            recruiter_id=edge["recruiter_id"],
             company_id=edge["company_id"],
             now=now,
         )
@@ -399,20 +402,28 @@ async def blocked_members(ctx: Context, info, member_id: uuid.UUID) -> list[t.Pr
     """The members I blocked, so that I can unblock them.
 
     They are invisible to me (``can_see`` is false for a blocked relation), so
-    they cannot come from ``view_profiles``. Each is built by ``build_profile``
-    with my real relation to them, under which the policy denies every private
-    field: I get back only the id and alias I already had when I blocked them.
+    they cannot come from ``view_profiles``: see ``blocked_profiles``.
     """
     async with ctx.db.autocommit() as conn:
         blocked = await network_db.blocked_member_ids(conn, member_id)
-    rows = [row for row in await ctx.profiles.load_many(blocked) if row is not None]
+    return list((await blocked_profiles(ctx, blocked, selected(info))).values())
+
+
+async def blocked_profiles(
+    ctx: Context, member_ids: list[uuid.UUID], tree: Tree
+) -> dict[uuid.UUID, t.Profile]:
+    """Members I blocked, in the order given. Each is built by ``build_profile`` with
+    my real relation to them, under which the policy denies every private field: I
+    get back only the id and alias I already had when I blocked them."""
+    rows = [row for row in await ctx.profiles.load_many(member_ids) if row is not None]
     found = await ctx.facts.load_many([row["member_id"] for row in rows])
-    tree = selected(info)
     reach = t.Contactability(can_request_contact=False, reason="BLOCKED")
-    return [
-        build_profile(ctx, row, relation_for(ctx.identity, row, facts), tree, reach=reach)
+    return {
+        row["member_id"]: build_profile(
+            ctx, row, relation_for(ctx.identity, row, facts), tree, reach=reach
+        )
         for row, facts in zip(rows, found, strict=True)
-    ]
+    }
 
 
 async def blocked_companies(ctx: Context, member_id: uuid.UUID) -> list[t.Employer]:

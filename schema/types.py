@@ -180,7 +180,13 @@ class ContactRequest(Node):
 class ConsentReceipt:
     id: strawberry.ID
     request_id: strawberry.ID = strawberry.field(description="The contact request it covers.")
-    company: Employer
+    counterpart: str = strawberry.field(
+        description="The other side as I knew them when I consented (their alias, the company):"
+        " kept whatever happened to them since."
+    )
+    company: Employer | None = strawberry.field(
+        description="The company, while its record exists (companies are public records)."
+    )
     purpose: str
     fields: list[str] = strawberry.field(
         description="The private fields shared: those a contact could read when I consented."

@@ -6,7 +6,7 @@ import uuid
 
 import strawberry
 
-from resolvers import access_log, accounts, companies, consent, network
+from resolvers import access_log, accounts, companies, consent, export, network
 from resolvers import open_persona as personas
 from resolvers import viewer as r
 from schema.types import (
@@ -104,6 +104,13 @@ class Viewer:
     )
     async def consent_receipts(self, info: strawberry.Info) -> list[ConsentReceipt]:
         return await consent.receipts(info.context, self.member_id)
+
+    @strawberry.field(
+        description="Everything SUPLINKS holds about me, as one JSON document "
+        "(docs/data-export.md); also GET /account/export with the session cookie."
+    )
+    async def data_export(self, info: strawberry.Info) -> str:
+        return await export.data_export(info.context)
 
     @strawberry.field(description="My role in my company; null for candidates.")
     async def company_role(self, info: strawberry.Info) -> CompanyRole | None:

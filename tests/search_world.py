@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import delete, insert, update
 
 from db.engine import Database
 from db.models import Company, CompanyBlock, Contact, Member, MemberBlock, Profile
@@ -92,10 +92,9 @@ async def set_profile(db: Database, member: str, **values) -> None:
 
 
 async def delete_member(db: Database, member: str) -> None:
+    """As ``deleteAccount`` does: the row goes, and everything of the member with it."""
     async with db.write() as conn:
-        await conn.execute(
-            update(Member.__table__).where(Member.id == uid(member)).values(deleted_at=func.now())
-        )
+        await conn.execute(delete(Member.__table__).where(Member.id == uid(member)))
 
 
 async def insert_candidates(db: Database, count: int, **profile) -> list[uuid.UUID]:

@@ -271,9 +271,7 @@ async def test_pages_stay_full_when_counterparts_vanish(api, db):
     for gone in (candidates[4], candidates[1]):
         await block(api, gone, "blockMember", recruiter.id)
     async with db.write() as conn:
-        await conn.execute(
-            text("UPDATE member SET deleted_at = now() WHERE email = 'c3@mail.example'")
-        )
+        await conn.execute(text("DELETE FROM member WHERE email = 'c3@mail.example'"))
     visible = [candidates[i].id for i in (5, 2, 0)]  # newest first
 
     from tests.network_support import CONTACTS

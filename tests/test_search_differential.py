@@ -89,7 +89,6 @@ def _rarely() -> st.SearchStrategy:
 class Person:
     id: uuid.UUID
     kind: str
-    deleted: bool
     contactable: bool
     employer: int | None  # index of a company
     hide: bool
@@ -145,7 +144,6 @@ def worlds(draw) -> World:
         Person(
             id=member_id,
             kind=draw(st.sampled_from(("CANDIDATE",) * 7 + ("RECRUITER",))),
-            deleted=draw(_rarely()),
             contactable=not draw(_rarely()),
             employer=draw(company),
             hide=draw(st.sampled_from((False, False, True))),
@@ -263,7 +261,7 @@ def readings(world: World) -> dict[uuid.UUID, dict[str, bool]]:
     authorizer = get_authorizer()
     out = {}
     for p in world.people:
-        if p.kind != "CANDIDATE" or p.deleted or not p.contactable:
+        if p.kind != "CANDIDATE" or not p.contactable:
             continue
         facts = facts_of(world, p)
         rel = Relation(
@@ -394,7 +392,6 @@ async def store(db: Database, world: World, secret: str) -> str:
             "id": viewer,
             "kind": "RECRUITER",
             "company_id": companies[0],
-            "deleted_at": None,
             "domain": "w.example"
             if world.viewer_mailbox is None
             else f"c{world.viewer_mailbox}.example",
@@ -404,7 +401,6 @@ async def store(db: Database, world: World, secret: str) -> str:
             "id": p.id,
             "kind": p.kind,
             "company_id": companies[0] if p.kind == "RECRUITER" else None,
-            "deleted_at": datetime.now(UTC) if p.deleted else None,
         }
         for p in world.people
     ]

@@ -16,6 +16,7 @@ from strawberry.dataloader import DataLoader
 
 from auth.identity import Identity
 from config import Settings
+from db import access_log as access_log_db
 from db import facts as facts_db
 from db import profiles as profiles_db
 from db.engine import Database
@@ -130,6 +131,20 @@ class Context:
             return None
         agent = self.request.headers.get("user-agent")
         return agent[:200] if agent else None
+
+    async def write_access_log(self) -> None:
+        """What this request delivered to the viewer of others' narrow fields, in one
+        insert (``web.extensions.AccessLogWriter`` calls it after each operation)."""
+        seen = self.access_log.seen
+        if not seen:
+            return
+        identity = self.identity
+        label = identity.partner_label or identity.alias or "a member"
+        async with self.db.autocommit() as conn:  # one INSERT: atomic without BEGIN/COMMIT
+            await access_log_db.insert_events(
+                conn, viewer_id=identity.member_id, label=label, seen=seen
+            )
+        seen.clear()
 
     def queue_mail(self, mail: Mail) -> None:
         self.queued_mail.append(mail)

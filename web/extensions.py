@@ -32,7 +32,6 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from auth import security
-from db import access_log as access_log_db
 from db.engine import database_unavailable
 from policies import actions
 from policies.facts import RootField
@@ -108,16 +107,8 @@ class AccessLogWriter(SchemaExtension):
     async def on_operation(self) -> AsyncIterator[None]:
         yield
         ctx = self.execution_context.context
-        seen = ctx.access_log.seen
-        if not seen:
-            return
-        identity = ctx.identity
-        label = identity.partner_label or identity.alias or "a member"
         try:
-            async with ctx.db.autocommit() as conn:  # one INSERT: atomic without BEGIN/COMMIT
-                await access_log_db.insert_events(
-                    conn, viewer_id=identity.member_id, label=label, seen=seen
-                )
+            await ctx.write_access_log()
         except Exception as error:
             # The member sees who saw their identity (the access log): fields it
             # could not record are not delivered. ErrorMasking makes this INTERNAL.
@@ -126,7 +117,7 @@ class AccessLogWriter(SchemaExtension):
                 raise
             result.data = None
             result.errors = [GraphQLError("access log not written", original_error=error)]
-        seen.clear()
+            ctx.access_log.seen.clear()
 
 
 class ReplicaReads(SchemaExtension):
