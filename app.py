@@ -67,6 +67,9 @@ CONTENT_SECURITY_POLICY = (
 
 logger = logging.getLogger("suplinks")
 
+# How long ``serve --workers N`` waits for a worker to answer before replacing it.
+WORKER_START_SECONDS = 60
+
 
 class SuplinksGraphQL(GraphQL):
     """strawberry's ASGI app with our context and a self-contained GraphiQL page.
@@ -387,6 +390,9 @@ def _serve(settings: Settings, url: str, host: str, port: int, workers: int, dem
         access_log=False,
         lifespan="on",
         proxy_headers=False,
+        # A worker answers the supervisor's pings once it has imported the app,
+        # which takes seconds on a busy machine: uvicorn's 5 s killed it forever.
+        timeout_worker_healthcheck=WORKER_START_SECONDS,
     )
 
 
