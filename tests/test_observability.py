@@ -19,6 +19,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from app import create_app
+from config import ConfigError, load_settings
 from policies.authorizer import get_authorizer
 from tests.client import PASSWORD, Api
 from web import metrics
@@ -56,12 +57,16 @@ def request_log() -> Iterator[Lines]:
     handler = Lines()
     logger = logging.getLogger("suplinks.requests")
     logger.addHandler(handler)
-    level, logger.level = logger.level, logging.INFO
+    # Alembic's logging set-up (another test's migrations) disables existing loggers.
+    level, disabled = logger.level, logger.disabled
+    logger.setLevel(logging.INFO)
+    logger.disabled = False
     try:
         yield handler
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+        logger.disabled = disabled
 
 
 async def test_each_request_logs_one_json_line_without_personal_data(api: Api, request_log):
@@ -157,3 +162,30 @@ async def test_metrics_need_the_token_and_label_nothing_personal(settings, db, m
             for value in sample.labels.values():
                 assert not PERSONAL.search(value), (sample.name, value)
                 assert "mo_" not in value.lower() and "metrics@" not in value
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SUPLINKS_LOG_FORMAT", "xml"),
+        ("SUPLINKS_METRICS_TOKEN", "short"),
+        ("SUPLINKS_METRICS_BIND", "9100"),
+    ],
+)
+def test_observability_settings_refuse_what_they_cannot_read(monkeypatch, tmp_path, name, value):
+    monkeypatch.setenv("SUPLINKS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        load_settings()
+
+
+def test_production_logs_json_by_default(monkeypatch, tmp_path):
+    monkeypatch.setenv("SUPLINKS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SUPLINKS_ENV", "production")
+    monkeypatch.setenv("SUPLINKS_SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("SUPLINKS_SMTP_URL", "smtp://127.0.0.1:25")
+    monkeypatch.setenv("SUPLINKS_METRICS_BIND", "127.0.0.1:9100")
+    settings = load_settings()
+    assert settings.log_format == "json"
+    assert settings.metrics_bind == ("127.0.0.1", 9100)
+    assert settings.metrics_token is None

@@ -19,7 +19,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from demo.seed import DEMO_PASSWORD
-from tests.service import Service, served
+from tests.service import Service, free_port, served
 
 METRICS_TOKEN = "metrics-token-for-the-test-0123456789"
 EMAIL = "rita@northwind.example"
@@ -30,12 +30,25 @@ LOG_OUT = "mutation LogOut { logOut }"
 PERSONAL = re.compile(r"@|[0-9a-f]{8}-[0-9a-f]{4}-|\b(pf|cr|co|rc|se)_[A-Za-z0-9_-]{20}")
 
 
+METRICS_PORT = free_port()
+
+
 @pytest.fixture(scope="module")
 def service(tmp_path_factory) -> Iterator[Service]:
     data_dir: Path = tmp_path_factory.mktemp("workers")
-    env = {"SUPLINKS_METRICS_TOKEN": METRICS_TOKEN, "SUPLINKS_PASSWORD_HASH_COST": "low"}
+    env = {
+        "SUPLINKS_METRICS_TOKEN": METRICS_TOKEN,
+        "SUPLINKS_METRICS_BIND": f"127.0.0.1:{METRICS_PORT}",
+        "SUPLINKS_PASSWORD_HASH_COST": "low",
+    }
     with served(data_dir, env=env, args=("--workers", "2"), timeout=120) as running:
         yield running
+
+
+def scrape(url: str, headers: dict | None = None) -> dict:
+    response = httpx.get(url, headers=headers)
+    assert response.status_code == 200, response.status_code
+    return {f.name: f for f in text_string_to_metric_families(response.text)}
 
 
 def post(base: str, query: str, variables: dict | None = None, token: str | None = None):
@@ -74,20 +87,21 @@ def test_a_log_out_in_one_worker_holds_in_the_other(service: Service):
 
 def test_metrics_add_up_both_workers_and_show_both(service: Service):
     by_worker(service.base, VIEWER, "not-a-token")
-    scraped = httpx.get(
-        service.base + "/metrics", headers={"authorization": f"Bearer {METRICS_TOKEN}"}
-    )
-    assert scraped.status_code == 200
-    families = {f.name: f for f in text_string_to_metric_families(scraped.text)}
-    pids = {s.labels["pid"] for s in families["suplinks_db_connections_in_use"].samples}
-    assert len(pids) == 2, pids
-    requests = families["suplinks_request_duration_seconds"]
-    assert any(s.labels.get("operation") == "Viewer" for s in requests.samples)
-    for family in families.values():
-        for sample in family.samples:
-            for name, value in sample.labels.items():
-                assert not PERSONAL.search(value), (sample.name, name, value)
-                assert "Rita" not in value and "northwind" not in value
+    bearer = {"authorization": f"Bearer {METRICS_TOKEN}"}
+    # The API's port (with the token) and the metrics listener (SUPLINKS_METRICS_BIND).
+    for families in (
+        scrape(service.base + "/metrics", bearer),
+        scrape(f"http://127.0.0.1:{METRICS_PORT}/metrics"),
+    ):
+        pids = {s.labels["pid"] for s in families["suplinks_db_connections_in_use"].samples}
+        assert len(pids) == 2, pids
+        requests = families["suplinks_request_duration_seconds"]
+        assert any(s.labels.get("operation") == "Viewer" for s in requests.samples)
+        for family in families.values():
+            for sample in family.samples:
+                for name, value in sample.labels.items():
+                    assert not PERSONAL.search(value), (sample.name, name, value)
+                    assert "Rita" not in value and "northwind" not in value
 
 
 def test_metrics_refuse_a_missing_or_wrong_token(service: Service):
