@@ -247,7 +247,8 @@ def known_operations(settings: Settings) -> frozenset[str]:
 
 
 class WorkerLifespan:
-    """A worker's start and stop: at shutdown its pool closes and its gauges leave /metrics.
+    """A worker's stop: once the app's own lifespan has shut down, its pool closes
+    and its gauges leave /metrics.
 
     uvicorn re-raises SIGTERM once a worker has shut down, so nothing at exit
     (``atexit``) would run: the lifespan's shutdown is the last word a worker has.
@@ -261,15 +262,14 @@ class WorkerLifespan:
         if scope["type"] != "lifespan":
             await self.app(scope, receive, send)
             return
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
+
+        async def send_after_cleanup(message: Message) -> None:
+            if message["type"] == "lifespan.shutdown.complete":
                 await self.db.dispose()
                 metrics.worker_exited(os.getpid())
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+            await send(message)
+
+        await self.app(scope, receive, send_after_cleanup)
 
 
 def serve_app() -> ASGIApp:
