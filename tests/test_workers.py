@@ -40,8 +40,12 @@ def service(tmp_path_factory) -> Iterator[Service]:
         "SUPLINKS_METRICS_TOKEN": METRICS_TOKEN,
         "SUPLINKS_METRICS_BIND": f"127.0.0.1:{METRICS_PORT}",
         "SUPLINKS_PASSWORD_HASH_COST": "low",
+        "REDIS_URL": "",  # per-worker counters, whatever the environment says
     }
     with served(data_dir, env=env, args=("--workers", "2"), timeout=120) as running:
+        # Without REDIS_URL each worker counts budgets alone: serve says so at start.
+        logs = "".join(log.read_text() for log in data_dir.glob("serve-*.log"))
+        assert "every rate limit is counted per worker" in logs
         yield running
 
 
