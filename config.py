@@ -246,6 +246,12 @@ class Settings:
     anonymous_trusted_only: bool = False
     webhooks: Webhooks = field(default_factory=Webhooks)
     retention: Retention = field(default_factory=Retention)
+    # One line per request in the server log: "json" (production's default) or "plain".
+    log_format: str = "plain"
+    # /metrics: answered to a Bearer of this token (SUPLINKS_METRICS_TOKEN), or served
+    # on its own listener (SUPLINKS_METRICS_BIND, "host:port"); neither: 404.
+    metrics_token: str | None = field(default=None, repr=False)
+    metrics_bind: tuple[str, int] | None = None
     # Where "now" comes from for request expiry and daily quotas: tests replace it
     # (``dataclasses.replace(settings, clock=...)``) to move time without sleeping.
     clock: Callable[[], datetime] = field(default=utc_now, repr=False, compare=False)
@@ -331,6 +337,32 @@ def _smtp_url(production: bool) -> str | None:
     return url
 
 
+def _log_format(production: bool) -> str:
+    raw = os.environ.get("SUPLINKS_LOG_FORMAT", "").strip().lower()
+    raw = raw or ("json" if production else "plain")
+    if raw not in ("json", "plain"):
+        raise ConfigError(f"SUPLINKS_LOG_FORMAT must be 'json' or 'plain', got {raw!r}")
+    return raw
+
+
+def _metrics_token() -> str | None:
+    token = os.environ.get("SUPLINKS_METRICS_TOKEN") or None
+    if token is not None and len(token) < 16:
+        raise ConfigError("SUPLINKS_METRICS_TOKEN must be at least 16 characters")
+    return token
+
+
+def _metrics_bind() -> tuple[str, int] | None:
+    """``SUPLINKS_METRICS_BIND``: ``host:port`` of a listener serving /metrics alone."""
+    raw = os.environ.get("SUPLINKS_METRICS_BIND", "").strip()
+    if not raw:
+        return None
+    host, _, port = raw.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError(f"SUPLINKS_METRICS_BIND must be host:port, got {raw!r}")
+    return host.strip("[]"), int(port)
+
+
 def load_settings() -> Settings:
     """Build the settings from the environment (see the README's table)."""
     production = os.environ.get("SUPLINKS_ENV", "development") == "production"
@@ -359,4 +391,7 @@ def load_settings() -> Settings:
         smtp_url=_smtp_url(production),
         public_url=(os.environ.get("SUPLINKS_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
         mail_from=os.environ.get("SUPLINKS_MAIL_FROM") or "SUPLINKS <no-reply@suplinks.example>",
+        log_format=_log_format(production),
+        metrics_token=_metrics_token(),
+        metrics_bind=_metrics_bind(),
     )

@@ -246,18 +246,20 @@ async def fast_fetch_mappings(
     reads its page through the driver. The statement is compiled once, its
     parameters converted by their SQLAlchemy types as usual, sent on the same
     pooled connection, and announced to the engine's listeners like any other
-    (the statement counter sees it). JSON columns come decoded by the codecs
-    SQLAlchemy installs on each asyncpg connection.
+    (the statement counter and the per-request tally see and time it). JSON
+    columns come decoded by the codecs SQLAlchemy installs on each asyncpg
+    connection.
 
     Private things it reads, to check on an upgrade: ``Compiled._bind_processors``
     (the converters SQLAlchemy's own execute applies, by parameter name),
     ``positiontup`` (the order of the positional parameters), and the
-    ``before_cursor_execute`` dispatch called by hand. No result processor runs:
-    a column whose SQLAlchemy type converts values on the way out (an Enum, a
-    custom type) would come back raw here, so hot reads select plain columns.
-    A connection that dies here (a database restart) fails where SQLAlchemy
-    never sees it: the ``Database`` block around the read (``autocommit``,
-    ``write``) invalidates it and throws the pool away (``db.engine``).
+    ``before_cursor_execute`` and ``after_cursor_execute`` dispatches called by
+    hand. No result processor runs: a column whose SQLAlchemy type converts
+    values on the way out (an Enum, a custom type) would come back raw here,
+    so hot reads select plain columns. A connection that dies here (a database
+    restart) fails where SQLAlchemy never sees it: the ``Database`` block around
+    the read (``autocommit``, ``write``) invalidates it and throws the pool away
+    (``db.engine``).
     Stock twin: ``stock_fetch_mappings``.
     """
     compiled = _compiled(statement, conn.dialect)
@@ -270,7 +272,9 @@ async def fast_fetch_mappings(
     sync = conn.sync_connection
     sync.dispatch.before_cursor_execute(sync, None, compiled.string, args, None, False)
     raw = await conn.get_raw_connection()
-    return await raw.driver_connection.fetch(compiled.string, *args)
+    rows = await raw.driver_connection.fetch(compiled.string, *args)
+    sync.dispatch.after_cursor_execute(sync, None, compiled.string, args, None, False)
+    return rows
 
 
 async def stock_fetch_mappings(

@@ -14,8 +14,11 @@ afresh and the service recovers by itself once the server is back.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -52,6 +55,50 @@ def resolve_database_url(settings: Settings) -> str:
     from db.embedded import start_embedded
 
     return start_embedded(settings.data_dir)
+
+
+@dataclass
+class Tally:
+    """The SQL statements one request sent, and the time they took (for metrics and logs)."""
+
+    statements: int = 0
+    seconds: float = 0.0
+    # connection -> when its statement started (one statement at a time per connection).
+    started: dict[int, float] = field(default_factory=dict)
+
+
+# The tally of the request running in this context (asyncio tasks copy it, and
+# SQLAlchemy runs its events in a greenlet that shares it).
+_TALLY: ContextVar[Tally | None] = ContextVar("suplinks_sql_tally", default=None)
+
+
+@contextmanager
+def tally_statements() -> Iterator[Tally]:
+    """Count what the block sends, on any ``Database``, in this context only.
+
+    Concurrent requests each see their own statements, unlike the engine-wide
+    ``StatementCounter``.
+    """
+    tally = Tally()
+    token = _TALLY.set(tally)
+    try:
+        yield tally
+    finally:
+        _TALLY.reset(token)
+
+
+def _statement_started(conn, cursor, statement, parameters, context, executemany) -> None:
+    tally = _TALLY.get()
+    if tally is not None:
+        tally.statements += 1
+        tally.started[id(conn)] = time.perf_counter()
+
+
+def _statement_ended(conn, cursor, statement, parameters, context, executemany) -> None:
+    tally = _TALLY.get()
+    started = tally.started.pop(id(conn), None) if tally is not None else None
+    if started is not None:
+        tally.seconds += time.perf_counter() - started
 
 
 class StatementCounter:
@@ -164,6 +211,12 @@ class Database:
             self.replica = _engine(replica_url, pool_size)
             self._replica_autocommit = self.replica.execution_options(isolation_level="AUTOCOMMIT")
             event.listen(self.replica.sync_engine, "before_cursor_execute", self.replica_counter)
+        event.listen(self.engine.sync_engine, "before_cursor_execute", _statement_started)
+        event.listen(self.engine.sync_engine, "after_cursor_execute", _statement_ended)
+
+    def connections_in_use(self) -> int:
+        """Pooled connections checked out right now (the pool-in-use metric)."""
+        return self.engine.pool.checkedout()
 
     @asynccontextmanager
     async def autocommit(self) -> AsyncIterator[AsyncConnection]:

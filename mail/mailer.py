@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from mail.messages import Mail, email_message
@@ -28,6 +29,8 @@ class Mailer:
         self.attempts = attempts
         self.first_delay = first_delay
         self._pending: set[asyncio.Task] = set()
+        # Told "sent" or "failed" after each mail (app.py counts them for /metrics).
+        self.on_result: Callable[[str], None] = lambda outcome: None
 
     def send_later(self, mail: Mail) -> None:
         """Deliver ``mail`` in the background; the request goes on at once."""
@@ -41,12 +44,14 @@ class Mailer:
         for attempt in range(1, self.attempts + 1):
             try:
                 await self.transport.deliver(message)
+                self.on_result("sent")
                 return
             except Exception as exc:  # a failed delivery must never reach a request
                 if attempt == self.attempts:
                     logger.error(
                         "mail %r undelivered after %d attempts: %s", mail.subject, attempt, exc
                     )
+                    self.on_result("failed")
                     return
                 logger.warning("mail delivery failed (attempt %d), retrying: %s", attempt, exc)
                 await asyncio.sleep(delay)

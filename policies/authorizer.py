@@ -97,6 +97,13 @@ class Authorizer:
         self._see = _SEE_MEMO.setdefault(self.policy_hash, {})
         self._edges = _EDGE_MEMO.setdefault(self.policy_hash, {})
         self._actions = _ACTION_MEMO.setdefault(self.policy_hash, {})
+        # Questions the memo could not answer, each asked of Oso (a metric, web/observe.py).
+        self.misses = 0
+
+    def memo_size(self) -> int:
+        """Decisions memoized for this policy (a metric: it grows to a plateau, then stays)."""
+        fields = sum(len(memo) for memo in self._fields.values())
+        return fields + len(self._see) + len(self._edges) + len(self._actions)
 
     # -- memoized questions (the hot path) ---------------------------------
 
@@ -163,6 +170,7 @@ class Authorizer:
     # -- fresh questions (no memo): the reference the memo is tested against --
 
     def ask_see(self, rel: Relation) -> bool:
+        self.misses += 1
         return bool(self._oso.query_rule_once("allow", rel, "see", MEMBER))
 
     def ask_field(
@@ -173,10 +181,12 @@ class Authorizer:
         lone: bool = False,
         exact_readable: bool = False,
     ) -> bool:
+        self.misses += 1
         ref = FieldRef(field, audience, _is_identity(field), lone, exact_readable)
         return bool(self._oso.query_rule_once("allow", rel, "read", ref))
 
     def ask_edge(self, rel: EdgeRelation, field: str) -> bool:
+        self.misses += 1
         return bool(self._oso.query_rule_once("allow", rel, "read", EdgeField(field)))
 
     def ask_action(self, actor: ActorFacts, action: Action, resource: object) -> str | None:
@@ -187,6 +197,7 @@ class Authorizer:
         (NOT_FOUND: Hidden members do not exist, Edges are private); anyone
         else is told no (FORBIDDEN).
         """
+        self.misses += 1
         if resource_kind(resource) != action.resource:
             raise TypeError(f"{action.name!r} acts on {action.resource}, not on {resource!r}")
         if self._oso.query_rule_once("allow", actor, action.name, resource):

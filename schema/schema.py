@@ -18,6 +18,7 @@ from schema.query import ProfileQuery
 from schema.search import SearchQuery
 from schema.types import Profile
 from web.extensions import AccessLogWriter, CredentialGate, ErrorMasking, ReplicaReads
+from web.observe import OperationObserver
 from web.query_limits import LimitedParsing, LimitedValidation
 
 Query = merge_types("Query", (ProfileQuery, SearchQuery, PartnerQuery, CompanyQuery))
@@ -41,6 +42,7 @@ schema = SuplinksSchema(
     # the query limits (web/query_limits.py). CredentialGate comes after
     # LimitedValidation, which sets the validation errors.
     extensions=[
+        OperationObserver,  # first: it reads the errors after ErrorMasking has masked them
         ErrorMasking,
         LimitedParsing,
         LimitedValidation,

@@ -41,14 +41,19 @@ def running_service(
 
 @contextmanager
 def served(
-    data_dir: Path, *, demo: bool = True, env: dict | None = None, timeout: float = 60
+    data_dir: Path,
+    *,
+    demo: bool = True,
+    env: dict | None = None,
+    timeout: float = 60,
+    args: tuple[str, ...] = (),
 ) -> Iterator[Service]:
-    """Start ``app.py serve`` on a free port; yield where it listens; stop it cleanly."""
+    """Start ``app.py serve [args]`` on a free port; yield where it listens; stop it cleanly."""
     port = free_port()
     environment = {**os.environ, "SUPLINKS_DATA_DIR": str(data_dir), **(env or {})}
     if env is None or "DATABASE_URL" not in env:
         environment.pop("DATABASE_URL", None)  # the embedded server, as `make run` does
-    command = [sys.executable, "app.py", "serve", "--port", str(port)] + (
+    command = [sys.executable, "app.py", "serve", "--port", str(port), *args] + (
         ["--demo"] if demo else []
     )
     log = open(data_dir / f"serve-{port}.log", "w")  # noqa: SIM115 - closed below

@@ -30,6 +30,7 @@ from limits.aio.storage import RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from web.errors import rate_limited
+from web.metrics import rate_limit_refused
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +139,7 @@ class RateLimiter:
         item = self._item(budget)
         if await self._run("hit", item, subject, cost=cost):
             return None
+        rate_limit_refused(budget)
         return await self._wait(item, subject)
 
     async def exhausted(self, budget: str, subject: str) -> int | None:

@@ -26,9 +26,12 @@ from config import Settings
 from db import outbox as outbox_db
 from db import retention
 from db.engine import Database
+from web import metrics
 from web.webhooks import Outcome, http_client, secret_for, send
 
 logger = logging.getLogger("suplinks.worker")
+# An attempt's outcome as /metrics counts it, by the notice's status after it.
+_OUTCOMES = {outbox_db.DELIVERED: "delivered", outbox_db.PENDING: "retry", outbox_db.DEAD: "dead"}
 
 
 def backoff(settings: Settings, attempts: int) -> float:
@@ -90,6 +93,7 @@ class Worker:
                 status=status,
                 next_attempt_at=next_at,
             )
+        metrics.webhook_attempted(_OUTCOMES[status])
         # The event id and the outcome only: the body names a candidate.
         logger.info(
             "webhook %s attempt %d: %s",
