@@ -147,7 +147,7 @@ async def send_contact_request(
     then the pair and the sender's quotas."""
     me = ctx.authorize(actions.SEND_REQUEST)
     message = _message(raw_message)
-    target = ids.decode(ids.PROFILE, profile_id)
+    target = ids.profile_member(ctx.settings, ctx.identity.audience, profile_id)
     if target is None:
         raise not_found("profileId")
     now = ctx.now()
@@ -269,7 +269,7 @@ async def end_contact(ctx: Context, conn: AsyncConnection, request_id: str) -> u
 
 async def block_member(ctx: Context, conn: AsyncConnection, profile_id: str) -> None:
     me = ctx.authorize(actions.ACT_IN_NETWORK).member_id
-    target = ids.decode(ids.PROFILE, profile_id)
+    target = ids.profile_member(ctx.settings, ctx.identity.audience, profile_id)
     if target is None:
         raise not_found("profileId")
     if target == me:
@@ -286,7 +286,7 @@ async def block_member(ctx: Context, conn: AsyncConnection, profile_id: str) -> 
 
 async def unblock_member(ctx: Context, conn: AsyncConnection, profile_id: str) -> None:
     me = ctx.authorize(actions.ACT_IN_NETWORK).member_id
-    target = ids.decode(ids.PROFILE, profile_id)
+    target = ids.profile_member(ctx.settings, ctx.identity.audience, profile_id)
     if target is None:
         raise not_found("profileId")
     if await network_db.remove_member_block(conn, me, target):

@@ -49,7 +49,9 @@ async def profile_by_id(ctx: Context, info, opaque_id: str) -> t.Profile | None:
     """The closed persona: logged-in viewers only; unknown and invisible answer the same."""
     if not ctx.allowed(actions.READ_NETWORK):
         return None
-    return await view_profile(ctx, ids.decode(ids.PROFILE, opaque_id), selected(info))
+    return await view_profile(
+        ctx, ids.profile_member(ctx.settings, ctx.identity.audience, opaque_id), selected(info)
+    )
 
 
 async def public_profile(ctx: Context, info, handle: str) -> t.PublicProfile | None:

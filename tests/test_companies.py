@@ -307,7 +307,7 @@ async def test_an_admin_promotes_and_the_last_admin_stays(api, acme):
     # Rita may not promote herself.
     refused = await api.data(SET_ROLE, {"p": rita.id, "r": "ADMIN"}, rita.token)
     assert _codes(refused["setCompanyRole"]) == ["FORBIDDEN"]
-    promoted = await api.data(SET_ROLE, {"p": rita.id, "r": "ADMIN"}, admin.token)
+    promoted = await api.data(SET_ROLE, {"p": api.id_for(rita, admin), "r": "ADMIN"}, admin.token)
     assert promoted["setCompanyRole"] == {
         "member": {"role": "ADMIN", "profile": {"id": rita.id}},
         "userErrors": [],
@@ -346,7 +346,9 @@ async def test_a_removed_recruiter_s_open_edges_end_and_they_recruit_no_more(api
     dan = await api.sign_up("dan@mail.example", "CANDIDATE", "Dan")
     await contact(api, rita, cara, personal("Cara"))
     await request_ok(api, rita, dan, personal("Dan"))
-    removed = (await api.data(REMOVE, {"p": rita.id}, admin.token))["removeFromCompany"]
+    removed = (await api.data(REMOVE, {"p": api.id_for(rita, admin)}, admin.token))[
+        "removeFromCompany"
+    ]
     assert removed == {"member": None, "userErrors": []}
     assert [c["status"] for c in await my_contacts(api, cara)] == ["ENDED"]
     assert [c["status"] for c in await my_contacts(api, dan)] == ["WITHDRAWN"]

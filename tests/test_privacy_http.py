@@ -110,7 +110,9 @@ def non_null(profile: dict) -> set[str]:
 @pytest.mark.parametrize("viewer", sorted(EXPECTED))
 async def test_each_viewer_receives_exactly_their_fields(api, world, viewer):
     owner, viewers = world
-    data = await api.data(PROFILE, {"id": owner.id}, viewers[viewer].token)
+    data = await api.data(
+        PROFILE, {"id": api.id_for(owner, viewers[viewer])}, viewers[viewer].token
+    )
     profile = data["profile"]
     assert profile["alias"] == owner.alias
     assert non_null(profile) == EXPECTED[viewer]

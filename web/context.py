@@ -31,10 +31,14 @@ class AccessLog:
     """
 
     seen: dict[uuid.UUID, set[str]] = field(default_factory=dict)
+    # How each owner knows the viewer (views.aliases.viewer_label): an owner of one
+    # company knows a candidate by that company's alias, a candidate by the stored one.
+    labels: dict[uuid.UUID, str] = field(default_factory=dict)
 
-    def record(self, owner_id: uuid.UUID, fields: AbstractSet[str]) -> None:
+    def record(self, owner_id: uuid.UUID, fields: AbstractSet[str], label: str) -> None:
         if fields:
             self.seen.setdefault(owner_id, set()).update(fields)
+            self.labels[owner_id] = label
 
 
 @dataclass

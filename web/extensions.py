@@ -101,13 +101,13 @@ class AccessLogWriter(SchemaExtension):
         seen = ctx.access_log.seen
         if not seen:
             return
-        identity = ctx.identity
-        label = identity.partner_label or identity.alias or "a member"
+        labels = ctx.access_log.labels
         async with ctx.db.autocommit() as conn:  # one INSERT: atomic without BEGIN/COMMIT
             await access_log_db.insert_events(
-                conn, viewer_id=identity.member_id, label=label, seen=seen
+                conn, viewer_id=ctx.identity.member_id, labels=labels, seen=seen
             )
         seen.clear()
+        labels.clear()
 
 
 def _root_fields(document, operation_name: str | None) -> set[str]:
