@@ -154,6 +154,18 @@ class Api:
         assert own is not None, member
         return ids.profile_id(self.settings, audience, own)
 
+    def uuid_of(self, member: Member) -> uuid.UUID:
+        """The member's row id (for tests that write rows directly)."""
+        assert self.settings is not None, "Api(http, mailbox, settings) to name members"
+        found = ids.profile_member(self.settings, member.audience, member.id)
+        assert found is not None, member
+        return found
+
+    def uuid_seen(self, opaque: str, viewer: Member) -> uuid.UUID | None:
+        """The row id behind a profile id that ``viewer`` was given (None: not theirs)."""
+        assert self.settings is not None, "Api(http, mailbox, settings) to name members"
+        return ids.profile_member(self.settings, viewer.audience, opaque)
+
     def alias_for(self, member: Member, viewer: Member | uuid.UUID | None) -> str:
         """The alias under which ``viewer`` knows ``member``, when the test can know it:
         ``member``'s own (viewer of the same audience), or a candidate's seen by anyone

@@ -329,7 +329,12 @@ async def test_an_admin_promotes_and_the_last_admin_stays(api, acme):
 async def test_members_outside_the_company_are_unknown_ids(api, acme):
     admin, _, cara = acme
     gus = api.admins["globex.example"]
-    for target in (gus.id, cara.id, unknown_profile_id(), "garbage"):
+    for target in (
+        api.id_for(gus, admin),
+        api.id_for(cara, admin),
+        unknown_profile_id(),
+        "garbage",
+    ):
         for query, variables, name in (
             (SET_ROLE, {"p": target, "r": "ADMIN"}, "setCompanyRole"),
             (REMOVE, {"p": target}, "removeFromCompany"),
