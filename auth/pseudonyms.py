@@ -34,7 +34,6 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 # A company's id, or None: the members without a company (candidates).
 Audience = uuid.UUID | None
 
-MAX_VERSION = 255  # the version is one byte of the id
 _SALT = b"suplinks pseudonyms"
 
 

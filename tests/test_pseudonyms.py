@@ -40,7 +40,7 @@ from graphql import (
 
 from app import create_app
 from auth import pseudonyms
-from config import Settings
+from config import ConfigError, Settings, load_settings
 from policies.authorizer import get_authorizer
 from tests.client import Api, Member
 from tests.network_support import (
@@ -401,3 +401,22 @@ def test_the_codec_opens_only_what_it_sealed_for_that_audience(settings):
     assert ids.profile_member(stranger, acme, ids.profile_id(settings, acme, member)) is None
     # A candidate's alias for the members' audience is the stored one.
     assert aliases.alias_for(settings, None, member, "Stored 1") == "Stored 1"
+
+
+@pytest.mark.parametrize(
+    ("version", "old", "problem"),
+    [("0", "1", "KEY_VERSION"), ("256", "1", "KEY_VERSION"), ("2", "-1", "OLD_VERSIONS")],
+)
+def test_key_versions_are_checked_at_start(monkeypatch, version, old, problem):
+    monkeypatch.setenv("SUPLINKS_PSEUDONYM_KEY_VERSION", version)
+    monkeypatch.setenv("SUPLINKS_PSEUDONYM_OLD_VERSIONS", old)
+    with pytest.raises(ConfigError, match=problem):
+        load_settings()
+
+
+def test_key_versions_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SUPLINKS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SUPLINKS_PSEUDONYM_KEY_VERSION", "7")
+    monkeypatch.setenv("SUPLINKS_PSEUDONYM_OLD_VERSIONS", "2")
+    loaded = load_settings()
+    assert (loaded.pseudonym_key_version, loaded.pseudonym_old_versions) == (7, 2)
