@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from functools import lru_cache
 
 from auth import pseudonyms
 from auth.pseudonyms import Audience
@@ -51,6 +52,10 @@ def decode(kind: str, opaque: str | None) -> uuid.UUID | None:
 
 _PROFILE_KIND = PROFILE.encode()
 _PROFILE_LENGTH = len(PROFILE) + 1 + 44  # 33 sealed bytes in unpadded base64url
+# Ids sealed and opened, remembered process-wide (about 4 MB at most): a page
+# names the same members again and again, and a pure function of its whole
+# input (secret, audience, versions, member or id) is safe to memoize.
+_MEMO = 16384
 
 
 def profile_id(settings: Settings, audience: Audience, member_id: uuid.UUID) -> str:
@@ -60,12 +65,15 @@ def profile_id(settings: Settings, audience: Audience, member_id: uuid.UUID) -> 
     recruiters and its partner ATS, None for the members without a company.
     Two companies get two unrelated ids for one member, and each id opens only
     for the audience it was issued to (``profile_member``). Sealed with the
-    current key version; cheap (the cipher is cached), but call it once per
-    row of a page, not per field.
+    current key version; cheap (ciphers are cached, ids memoized), but call it
+    once per row of a page, not per field.
     """
-    sealed = pseudonyms.seal(
-        settings.secret_key, audience, settings.pseudonym_key_version, _PROFILE_KIND, member_id
-    )
+    return _sealed(settings.secret_key, audience, settings.pseudonym_key_version, member_id)
+
+
+@lru_cache(maxsize=_MEMO)
+def _sealed(secret: str, audience: Audience, version: int, member_id: uuid.UUID) -> str:
+    sealed = pseudonyms.seal(secret, audience, version, _PROFILE_KIND, member_id)
     return f"{PROFILE}_{base64.urlsafe_b64encode(sealed).decode()}"
 
 
@@ -77,13 +85,26 @@ def profile_member(settings: Settings, audience: Audience, opaque: str | None) -
     """
     if not opaque or len(opaque) != _PROFILE_LENGTH or not opaque.startswith(PROFILE + "_"):
         return None
+    current = settings.pseudonym_key_version
+    versions = range(max(1, current - settings.pseudonym_old_versions), current + 1)
+    try:
+        return _opened(settings.secret_key, audience, versions, opaque)
+    except LookupError:
+        return None
+
+
+@lru_cache(maxsize=_MEMO)
+def _opened(secret: str, audience: Audience, versions: range, opaque: str) -> uuid.UUID:
+    """Raises LookupError for an id that does not open: only ids that do are remembered,
+    so a flood of made-up ids cannot push the real ones out."""
     try:
         sealed = base64.urlsafe_b64decode(opaque[len(PROFILE) + 1 :].encode())
     except (binascii.Error, ValueError, UnicodeEncodeError):
-        return None
-    current = settings.pseudonym_key_version
-    versions = range(max(1, current - settings.pseudonym_old_versions), current + 1)
-    return pseudonyms.unseal(settings.secret_key, audience, versions, _PROFILE_KIND, sealed)
+        sealed = b""
+    member = pseudonyms.unseal(secret, audience, versions, _PROFILE_KIND, sealed)
+    if member is None:
+        raise LookupError(opaque)
+    return member
 
 
 def kind_of(opaque: str) -> str | None:
