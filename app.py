@@ -381,12 +381,12 @@ def _migrate(url: str) -> None:
     upgrade(url)
 
 
-async def _seed(url: str, *, quiet: bool = False) -> None:
+async def _seed(settings: Settings, url: str, *, quiet: bool = False) -> None:
     from demo.seed import seed_demo
 
     db = Database(url, pool_size=2)
     try:
-        await seed_demo(db, quiet=quiet)
+        await seed_demo(db, settings, quiet=quiet)
     finally:
         await db.dispose()
 
@@ -455,7 +455,7 @@ def _serve(settings: Settings, url: str, host: str, port: int, workers: int, dem
 
     _migrate(url)
     if demo:
-        asyncio.run(_seed(url))
+        asyncio.run(_seed(settings, url))
     # The workers read their settings from the environment: the embedded server
     # this process started (it stops when this process exits), and this address.
     os.environ["DATABASE_URL"] = url
@@ -554,7 +554,7 @@ def main(argv: list[str] | None = None) -> int:
         _migrate(url)
     elif args.command == "seed-demo":
         _migrate(url)
-        asyncio.run(_seed(url))
+        asyncio.run(_seed(settings, url))
     elif args.command == "serve":
         _serve(settings, url, args.host, args.port, args.workers, args.demo)
     elif args.command == "worker":

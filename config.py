@@ -252,6 +252,10 @@ class Settings:
     # on its own listener (SUPLINKS_METRICS_BIND, "host:port"); neither: 404.
     metrics_token: str | None = field(default=None, repr=False)
     metrics_bind: tuple[str, int] | None = None
+    # Per-company pseudonyms (auth/pseudonyms.py): the key version new ids are sealed
+    # with, and how many versions before it still open (SUPLINKS_PSEUDONYM_*).
+    pseudonym_key_version: int = 1
+    pseudonym_old_versions: int = 1
     # Where "now" comes from for request expiry and daily quotas: tests replace it
     # (``dataclasses.replace(settings, clock=...)``) to move time without sleeping.
     clock: Callable[[], datetime] = field(default=utc_now, repr=False, compare=False)
@@ -326,6 +330,18 @@ def _secret_key(data_dir: Path, production: bool) -> str:
     return path.read_text().strip()
 
 
+def _pseudonym_versions() -> tuple[int, int]:
+    """``SUPLINKS_PSEUDONYM_KEY_VERSION`` (1 to 255: one byte of each id) and
+    ``SUPLINKS_PSEUDONYM_OLD_VERSIONS`` (how many earlier versions still open)."""
+    version = _int("SUPLINKS_PSEUDONYM_KEY_VERSION", 1)
+    old = _int("SUPLINKS_PSEUDONYM_OLD_VERSIONS", 1)
+    if not 1 <= version <= 255:
+        raise ConfigError("SUPLINKS_PSEUDONYM_KEY_VERSION must be between 1 and 255")
+    if old < 0:
+        raise ConfigError("SUPLINKS_PSEUDONYM_OLD_VERSIONS must not be negative")
+    return version, old
+
+
 def _smtp_url(production: bool) -> str | None:
     url = os.environ.get("SUPLINKS_SMTP_URL") or None
     if url is None and production:
@@ -366,6 +382,7 @@ def _metrics_bind() -> tuple[str, int] | None:
 def load_settings() -> Settings:
     """Build the settings from the environment (see the README's table)."""
     production = os.environ.get("SUPLINKS_ENV", "development") == "production"
+    key_version, old_versions = _pseudonym_versions()
     data_dir = Path(os.environ.get("SUPLINKS_DATA_DIR") or PROJECT_ROOT / ".data").resolve()
     return Settings(
         database_url=os.environ.get("DATABASE_URL") or None,
@@ -394,4 +411,6 @@ def load_settings() -> Settings:
         log_format=_log_format(production),
         metrics_token=_metrics_token(),
         metrics_bind=_metrics_bind(),
+        pseudonym_key_version=key_version,
+        pseudonym_old_versions=old_versions,
     )

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from auth import security
+from auth.pseudonyms import Audience, audience_of
 from db import accounts as accounts_db
 from db import partner as partner_db
 from db.engine import Database
@@ -57,6 +58,15 @@ class Identity:
     def is_anonymous(self) -> bool:
         """No credential, or a dead one: neither a member nor a partner."""
         return not (self.is_member or self.is_partner)
+
+    @property
+    def audience(self) -> Audience:
+        """Whose pseudonyms this viewer is shown and may use (Promise: Pseudonyms per
+        company): their company's for a recruiter and a partner ATS alike (the
+        pipeline is the company's), the members' for everyone else."""
+        if self.is_partner:
+            return self.company_id
+        return audience_of(self.kind, self.company_id)
 
     def actor(self) -> ActorFacts:
         """How the policy sees who is asking: plain values only, so decisions memoize.

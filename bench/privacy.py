@@ -66,7 +66,11 @@ async def execute(
     if primed is not None:
         ctx.profiles.prime_many(primed.rows)
         ctx.facts.prime_many(primed.facts)
-    opaque = [ids.encode(ids.PROFILE, i) for i in world.owner_ids]
+    if variant.pseudonymous:
+        audience = world.viewer.audience
+        opaque = [ids.profile_id(settings, audience, i) for i in world.owner_ids]
+    else:
+        opaque = [ids.encode(ids.PROFILE, i) for i in world.owner_ids]
     result = await variant.schema.execute(QUERY, variable_values={"ids": opaque}, context_value=ctx)
     if result.errors:
         raise RuntimeError(f"{variant.key}: {result.errors}")

@@ -119,10 +119,12 @@ async def prepare(db: Database, settings: Settings) -> Targets:
             )
         )
     token = issue_token(settings.secret_key, TokenClaims("member", session, expires))
+    # Each id as the recruiter's company knows it (per-company pseudonyms).
+    audience = world.viewer.audience
     opaque = {
-        "unknown": ids.encode(ids.PROFILE, uuid.uuid4()),
-        "deleted": ids.encode(ids.PROFILE, deleted),
-        "hidden": ids.encode(ids.PROFILE, hidden),
+        "unknown": ids.profile_id(settings, audience, uuid.uuid4()),
+        "deleted": ids.profile_id(settings, audience, deleted),
+        "hidden": ids.profile_id(settings, audience, hidden),
     }
     return Targets(token, opaque)
 

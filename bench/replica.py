@@ -54,7 +54,7 @@ async def _measure(primary: pg_cluster.Server, replica: pg_cluster.Server, reps:
         "replica, caught up": Database(primary.url, pool_size=2, replica_url=replica.url),
         "replica, replay paused": Database(primary.url, pool_size=2, replica_url=replica.url),
     }
-    await seed_demo(databases["primary only"], quiet=True)
+    await seed_demo(databases["primary only"], settings, quiet=True)
     clients = {name: _client(settings, db) for name, db in databases.items()}
     first = next(iter(clients.values()))
     login = await first.post("/graphql", json={"query": LOG_IN, "variables": {

@@ -6,7 +6,8 @@ in how (and whether) the privacy policy is applied:
 
 1. ``plain``: no policy. A plain ``Profile`` type filled straight from the rows.
 2. ``policy``: the product's path. The real schema (its types, its extensions)
-   plus one root field calling ``views.profiles.view_profiles``.
+   plus one root field calling ``views.profiles.view_profiles``, taking and
+   giving per-company pseudonymous ids (the other variants use plain row ids).
    ``policy_unlogged`` is the same without the access-log extension.
 3. ``obvious``: every field has a resolver asking Oso afresh, on ORM-style
    objects (``bench.obvious``).
@@ -29,6 +30,7 @@ from strawberry.tools import merge_types
 import schema.schema as product
 from bench.obvious import ProfileRecord, Viewer, obvious_oso
 from policies.authorizer import Authorizer
+from policies.fields import PROFILE
 from schema import types as t
 from views import ids
 from views.profiles import PROFILE_VALUES, attr, audiences_of, view_profiles
@@ -66,12 +68,19 @@ QUERY = (
 
 
 def owner_ids(opaque: list[strawberry.ID]) -> list[uuid.UUID]:
+    """Plain row ids, for the variants without pseudonyms (the product's are sealed)."""
     decoded = (ids.decode(ids.PROFILE, o) for o in opaque)
     return [d for d in decoded if d is not None]
 
 
 def profile_id(row: Row) -> strawberry.ID:
     return strawberry.ID(ids.encode(ids.PROFILE, row["member_id"]))
+
+
+def pseudonymous_owner_ids(ctx: Context, opaque: list[strawberry.ID]) -> list[uuid.UUID]:
+    """The product's decoding: each id opens under the viewer's company key, or is unknown."""
+    decoded = (ids.profile_member(ctx.settings, ctx.identity.audience, o) for o in opaque)
+    return [d for d in decoded if d is not None]
 
 
 # -- 1. no policy ---------------------------------------------------------------
@@ -123,7 +132,8 @@ class BenchQuery:
     async def profiles(
         self, info: strawberry.Info, ids: list[strawberry.ID]
     ) -> list[t.Profile | None]:
-        return await view_profiles(info.context, owner_ids(ids), selected(info))
+        ctx = info.context
+        return await view_profiles(ctx, pseudonymous_owner_ids(ctx, ids), selected(info))
 
 
 # Every variant completes its result with the product's executor (the shortcut
@@ -223,6 +233,28 @@ class GuardedProfile:
         return self._read("skills")
 
 
+# Promise (Coarse companions are k-anonymous), as the product applies it: a coarse
+# companion whose value fewer than k companies share (its row's crowd) reads only
+# where the exact field it stands for does. Every variant honours it, so that they
+# all return the same data (the policy path's own rule: views.profiles.readable).
+_CROWDS = {f.name: (f.crowd, f.coarse_of) for f in PROFILE if f.crowd}
+
+
+def _k_anonymous(
+    ask: Callable[[str], bool], lone: Callable[[str, str], bool], row: Row, k: int
+) -> Callable[[str], bool]:
+    """``ask`` for every field, with a lone coarse companion decided by ``lone(field,
+    exact)`` instead (the obvious way: asked afresh for every field of every row)."""
+
+    def allowed(name: str) -> bool:
+        crowd = _CROWDS.get(name)
+        if crowd is None or row[crowd[0]] >= k:
+            return ask(name)
+        return lone(name, crowd[1])
+
+    return allowed
+
+
 async def _rows_and_facts(ctx: Context, opaque: list[strawberry.ID]):
     rows = await ctx.profiles.load_many(owner_ids(opaque))
     present = [r["member_id"] for r in rows if r is not None]
@@ -251,12 +283,24 @@ class ObviousQuery:
                 out.append(None)
                 continue
             ask = functools.partial(_OSO.query_rule_once, "allow_field", viewer, "read", record)
-            out.append(GuardedProfile(id=profile_id(row), row=row, allowed=ask))
+            allowed = _k_anonymous(
+                ask,
+                lambda name, exact, ask=ask: ask(name) and ask(exact),
+                row,
+                info.context.settings.k_anonymity,
+            )
+            out.append(GuardedProfile(id=profile_id(row), row=row, allowed=allowed))
         return out
 
 
-def _fresh_decider(authorizer: Authorizer, rel, audiences: Mapping[str, str]):
-    return lambda name: authorizer.ask_field(rel, name, audiences[name])
+def _fresh_decider(authorizer: Authorizer, rel, audiences: Mapping[str, str], row: Row, k: int):
+    def ask(name: str) -> bool:
+        return authorizer.ask_field(rel, name, audiences[name])
+
+    def lone(name: str, exact: str) -> bool:
+        return authorizer.ask_field(rel, name, audiences[name], True, ask(exact))
+
+    return _k_anonymous(ask, lone, row, k)
 
 
 @strawberry.type(name="Query")
@@ -276,7 +320,9 @@ class FreshQuery:
             if not ctx.authorizer.ask_see(rel):
                 out.append(None)
                 continue
-            ask = _fresh_decider(ctx.authorizer, rel, audiences_of(row))
+            ask = _fresh_decider(
+                ctx.authorizer, rel, audiences_of(row), row, ctx.settings.k_anonymity
+            )
             out.append(GuardedProfile(id=profile_id(row), row=row, allowed=ask))
         return out
 
@@ -286,6 +332,9 @@ class Variant:
     key: str
     label: str
     schema: strawberry.Schema
+    # Takes and gives the product's per-company pseudonyms (the others: plain row ids),
+    # so the policy path's ratio includes sealing and opening every id.
+    pseudonymous: bool = False
 
 
 def variants() -> list[Variant]:
@@ -296,11 +345,17 @@ def variants() -> list[Variant]:
             "1. no policy (plain strawberry fields)",
             strawberry.Schema(PlainQuery, execution_context_class=EXECUTOR),
         ),
-        Variant("policy", "2. policy path (view_profiles, memoized Oso)", policy_schema()),
+        Variant(
+            "policy",
+            "2. policy path (view_profiles, memoized Oso, per-company ids)",
+            policy_schema(),
+            pseudonymous=True,
+        ),
         Variant(
             "policy_unlogged",
             "2b. policy path without the access-log insert",
             policy_schema(access_log=False),
+            pseudonymous=True,
         ),
         Variant(
             "obvious",

@@ -18,13 +18,14 @@ access_event = AccessEvent.__table__
 _INSERT = text(
     """
     INSERT INTO access_event (id, owner_id, viewer_id, viewer_label, fields, at)
-    SELECT gen_random_uuid(), o.owner_id, :viewer_id, :label,
+    SELECT gen_random_uuid(), o.owner_id, :viewer_id, o.label,
            string_to_array(o.fields, ','), now()
-    FROM unnest(:owners, :fields) AS o(owner_id, fields)
+    FROM unnest(:owners, :fields, :labels) AS o(owner_id, fields, label)
     """
 ).bindparams(
     bindparam("owners", type_=ARRAY(UUID(as_uuid=True))),
     bindparam("fields", type_=ARRAY(Text())),
+    bindparam("labels", type_=ARRAY(Text())),
     bindparam("viewer_id", type_=UUID(as_uuid=True)),
 )
 
@@ -33,9 +34,10 @@ async def insert_events(
     conn: AsyncConnection,
     *,
     viewer_id: uuid.UUID | None,
-    label: str,
+    labels: dict[uuid.UUID, str],
     seen: dict[uuid.UUID, set[str]],
 ) -> None:
+    """One event per owner, each naming the viewer as that owner knows them."""
     owners = list(seen)
     await conn.execute(
         _INSERT,
@@ -43,7 +45,7 @@ async def insert_events(
             "owners": owners,
             "fields": [",".join(sorted(seen[o])) for o in owners],
             "viewer_id": viewer_id,
-            "label": label,
+            "labels": [labels[o] for o in owners],
         },
     )
 

@@ -140,13 +140,31 @@ def database_unavailable(error: BaseException | None) -> bool:
     or reset socket, a connection asyncpg found closed, a server shutting
     down or still starting. Such a failure is worth one retry of a read once
     the pool is thrown away; any other error is not.
+
+    asyncpg's ``InternalClientError`` counts too: its protocol fell out of step
+    with the server, so the connection cannot be trusted (asyncpg aborts it
+    when a statement finds it so), and a read on a fresh one is safe. A restart or
+    ``pg_terminate_backend`` makes it: the server sends FATAL 57P01 to an idle
+    pooled connection and closes the socket a few milliseconds later;
+    asyncpg has no state for a message while idle, so it parks the protocol
+    (``ERROR_CONSUME``) and, until it sees the close, the connection still
+    looks open. The next statement then fails with "cannot switch to state 12;
+    another operation (2) is in progress". SQLAlchemy's own execute calls
+    that a disconnect (the driver connection is closed afterwards); the
+    raw-driver reads (``fastpaths``) get the bare asyncpg error.
     """
     seen: set[int] = set()
     while error is not None and id(error) not in seen:
         seen.add(id(error))
         if isinstance(error, DBAPIError) and error.connection_invalidated:
             return True
-        if isinstance(error, OSError | asyncpg.InterfaceError | asyncpg.PostgresConnectionError):
+        if isinstance(
+            error,
+            OSError
+            | asyncpg.InterfaceError
+            | asyncpg.InternalClientError
+            | asyncpg.PostgresConnectionError,
+        ):
             return True
         state = getattr(error, "sqlstate", None)
         if isinstance(error, asyncpg.PostgresError) and (state or "").startswith(

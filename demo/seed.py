@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from config import Settings
 from db.engine import Database
 from db.models import Member
 
@@ -171,7 +172,7 @@ CANDIDATES = [
 ]
 
 
-async def seed_demo(db: Database, *, quiet: bool = False) -> bool:
+async def seed_demo(db: Database, settings: Settings, *, quiet: bool = False) -> bool:
     """Seed the demo data set if the database has no member yet; True if it did."""
     # Imported here: the demo goes through the API's own account functions.
     from db import companies as companies_db
@@ -192,11 +193,11 @@ async def seed_demo(db: Database, *, quiet: bool = False) -> bool:
             company_ids[domain] = row["id"]
         people = {}
         for email, name, values in RECRUITERS:
-            member_id = await _verified_member(conn, email, name, "RECRUITER")
+            member_id = await _verified_member(settings, conn, email, name, "RECRUITER")
             await profiles_db.update_profile(conn, member_id, values)
             people[email] = member_id
         for email, name, employer, values, handle in CANDIDATES:
-            member_id = await _verified_member(conn, email, name, "CANDIDATE")
+            member_id = await _verified_member(settings, conn, email, name, "CANDIDATE")
             extra = {"current_employer_id": company_ids.get(employer)}
             await profiles_db.update_profile(conn, member_id, {**values, **extra})
             if handle:
@@ -246,7 +247,7 @@ async def seed_demo(db: Database, *, quiet: bool = False) -> bool:
     return True
 
 
-async def _verified_member(conn, email: str, name: str, kind: str):
+async def _verified_member(settings: Settings, conn, email: str, name: str, kind: str):
     """An account as signUp creates it, its mailbox proven as verifyEmail does."""
     from auth import security
     from db import accounts as accounts_db
@@ -259,7 +260,9 @@ async def _verified_member(conn, email: str, name: str, kind: str):
         kind=kind,
         full_name=name,
     )
-    await accounts.prove_mailbox(conn, await accounts_db.member_by_id(conn, member_id), email)
+    await accounts.prove_mailbox(
+        settings, conn, await accounts_db.member_by_id(conn, member_id), email
+    )
     return member_id
 
 

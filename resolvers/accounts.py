@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from auth import security
 from auth.identity import SESSION_COOKIE, member_identity
 from auth.mail_tokens import CHANGE_EMAIL, RESET, VERIFY, digest, new_token
+from config import Settings
 from db import accounts as accounts_db
 from db import open_personas as open_personas_db
 from db.engine import Database
@@ -139,12 +140,16 @@ async def token_is_live(ctx: Context, conn: AsyncConnection, token: str, purpose
     return await accounts_db.mail_token_live(conn, digest(token), purposes, ctx.now())
 
 
-async def prove_mailbox(conn: AsyncConnection, member, email: str) -> None:
+async def prove_mailbox(settings: Settings, conn: AsyncConnection, member, email: str) -> None:
     """The member proved ``email``: it is their address now, and the companies'
     side follows (a recruiter joins, creates or changes company)."""
     await accounts_db.mark_verified(conn, member["id"], email)
     await companies.on_mailbox_verified(
-        conn, member_id=member["id"], email=email, pending_company=member["pending_company"]
+        settings,
+        conn,
+        member_id=member["id"],
+        email=email,
+        pending_company=member["pending_company"],
     )
 
 
@@ -155,7 +160,7 @@ async def verify_email(ctx: Context, conn: AsyncConnection, token: str) -> uuid.
         other = await accounts_db.member_by_email(conn, used["email"])
         if other is not None and other["id"] != member["id"]:
             raise invalid_token()  # the address became another account's meanwhile
-    await prove_mailbox(conn, member, used["email"])
+    await prove_mailbox(ctx.settings, conn, member, used["email"])
     await accounts_db.retire_mail_tokens(conn, member["id"], (VERIFY, CHANGE_EMAIL), ctx.now())
     return member["id"]
 
@@ -186,7 +191,7 @@ async def reset_password(
     await accounts_db.revoke_other_sessions(conn, member["id"])
     await accounts_db.retire_mail_tokens(conn, member["id"], (RESET,), ctx.now())
     if member["email_verified_at"] is None:
-        await prove_mailbox(conn, member, used["email"])
+        await prove_mailbox(ctx.settings, conn, member, used["email"])
     return member["id"]
 
 
@@ -351,10 +356,10 @@ async def delete_account(ctx: Context, conn: AsyncConnection, password: str) -> 
     me = ctx.authorize(actions.DELETE_ACCOUNT)
     await _check_password(conn, me.member_id, password, "password")
     now = ctx.now()
-    await notices.candidate_erased(conn, me.member_id, now)
+    await notices.candidate_erased(ctx.settings, conn, me.member_id, now)
     # A recruiter leaves their company first: it keeps an admin, and what they had
     # open for it ends (a consent given on it is withdrawn, its receipt kept).
-    await companies.leave_company(conn, me.member_id, now)
+    await companies.leave_company(ctx.settings, conn, me.member_id, now)
     persona = await open_personas_db.load(conn, me.member_id)
     await open_persona.release(ctx, conn, persona and persona["handle"])  # never reused
     await accounts_db.delete_member(conn, me.member_id)

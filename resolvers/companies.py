@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from config import Settings
 from db import companies as companies_db
 from db import network as network_db
 from db.company_names import name_key, visible
@@ -80,6 +81,7 @@ async def check_sign_up(
 
 
 async def on_mailbox_verified(
+    settings: Settings,
     conn: AsyncConnection,
     *,
     member_id: uuid.UUID,
@@ -103,7 +105,7 @@ async def on_mailbox_verified(
     if target is not None and target["id"] == me["company_id"]:
         return
     if me["company_id"] is not None:
-        await _leave(conn, me, datetime.now(UTC))
+        await _leave(settings, conn, me, datetime.now(UTC))
     if target is None:
         await companies_db.set_membership(conn, member_id, None, None)
         return
@@ -135,21 +137,23 @@ async def _domain_company(conn: AsyncConnection, domain: str, pending: dict | No
     return found
 
 
-async def leave_company(conn: AsyncConnection, member_id: uuid.UUID, now: datetime) -> None:
+async def leave_company(
+    settings: Settings, conn: AsyncConnection, member_id: uuid.UUID, now: datetime
+) -> None:
     """The member leaves their company, if they have one (their account is going)."""
     me = await companies_db.membership(conn, member_id, lock=True)
     if me is not None and me["company_id"] is not None:
-        await _leave(conn, me, now)
+        await _leave(settings, conn, me, now)
 
 
-async def _leave(conn: AsyncConnection, me: Any, now: datetime) -> None:
+async def _leave(settings: Settings, conn: AsyncConnection, me: Any, now: datetime) -> None:
     """``me`` leaves their company: what they had open for it ends, as when hiding
     (Promise: Company blocks and hiding are one-way), and a company left without
     an admin gets its longest-serving recruiter as admin (it always keeps one)."""
     company_id = me["company_id"]
     await companies_db.lock_company(conn, company_id)
     withdrawn = await network_db.close_company_edges(conn, me["id"], company_id, now)
-    await notices.notify(conn, notices.CONTACT_ENDED, withdrawn, now)
+    await notices.notify(settings, conn, notices.CONTACT_ENDED, withdrawn, now)
     await companies_db.set_membership(conn, me["id"], None, None)
     if me["company_role"] == ADMIN and not await companies_db.admin_count(conn, company_id):
         remaining = await companies_db.recruiters(conn, company_id)
@@ -194,7 +198,7 @@ async def set_company_role(
 async def remove_from_company(ctx: Context, conn: AsyncConnection, profile_id: str) -> uuid.UUID:
     """An admin removes a recruiter (or a recruiter leaves): their open edges end."""
     target = await _colleague(ctx, conn, profile_id, actions.REMOVE_FROM_COMPANY, new_role=None)
-    await _leave(conn, target, ctx.now())
+    await _leave(ctx.settings, conn, target, ctx.now())
     return target["id"]
 
 
@@ -208,7 +212,7 @@ async def _colleague(
     demoting each other at once cannot both see two admins.
     """
     identity = ctx.identity
-    target = ids.decode(ids.PROFILE, profile_id)
+    target = ids.profile_member(ctx.settings, ctx.identity.audience, profile_id)
     row = await companies_db.membership(conn, target, lock=True) if target else None
     company_id = identity.company_id if identity.is_member else None
     same = company_id is not None and row is not None and row["company_id"] == company_id

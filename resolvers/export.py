@@ -49,7 +49,8 @@ PAGE = 500  # rows per read of the paged lists (edges, access events)
 async def _account(ctx: Context, me: uuid.UUID) -> dict:
     async with ctx.db.autocommit() as conn:
         member = await accounts_db.member_by_id(conn, me)
-    return shape.account(member, await companies.company_role(ctx, me))
+    own_id = ids.profile_id(ctx.settings, ctx.identity.audience, me)
+    return shape.account(member, own_id, await companies.company_role(ctx, me))
 
 
 async def _profile(ctx: Context, me: uuid.UUID) -> dict:

@@ -115,6 +115,14 @@ async def _edge_facts(
     return EdgeFacts(side=side, counterpart_visible=visible, live=live)
 
 
+def _member_named(ctx: Context, profile_id: str) -> uuid.UUID:
+    """The member a profile id names for this viewer; for an id that names nobody they
+    know (forged, another company's), ``ids.NOBODY``, looked up like any member so that
+    the refusal costs the same statements as for a deleted or hidden one (Promise
+    (Hidden members do not exist))."""
+    return ids.profile_member(ctx.settings, ctx.identity.audience, profile_id) or ids.NOBODY
+
+
 def _contact_target(row) -> ContactTarget:
     """The member a recruiter asks to contact (None: unknown, or hidden from them)."""
     if row is None:
@@ -162,9 +170,7 @@ async def send_contact_request(
     then the pair and the sender's quotas."""
     me = ctx.authorize(actions.SEND_REQUEST)
     message = _message(raw_message)
-    target = ids.decode(ids.PROFILE, profile_id)
-    if target is None:
-        raise not_found("profileId")
+    target = _member_named(ctx, profile_id)
     now = ctx.now()
     await network_db.lock_members(conn, [me.member_id, target])
     ctx.authorize(actions.CONTACT, _contact_target(await _visible_member(ctx, conn, target, now)))
@@ -260,7 +266,7 @@ async def withdraw_ats_consent(ctx: Context, conn: AsyncConnection, request_id: 
             "requestId",
         )
     withdrawn = await network_db.stop_sharing(conn, edge["id"], now)
-    await notices.notify(conn, notices.CONSENT_WITHDRAWN, withdrawn, now)
+    await notices.notify(ctx.settings, conn, notices.CONSENT_WITHDRAWN, withdrawn, now)
     return edge["id"]
 
 
@@ -280,7 +286,7 @@ async def end_contact(ctx: Context, conn: AsyncConnection, request_id: str) -> u
     edge = await _my_edge(ctx, conn, request_id, now, actions.END_CONTACT)
     _expect(edge, "ACCEPTED")
     withdrawn = await network_db.close(conn, edge["id"], "ENDED", now)
-    await notices.notify(conn, notices.CONTACT_ENDED, withdrawn, now)
+    await notices.notify(ctx.settings, conn, notices.CONTACT_ENDED, withdrawn, now)
     return edge["id"]
 
 
@@ -289,9 +295,7 @@ async def end_contact(ctx: Context, conn: AsyncConnection, request_id: str) -> u
 
 async def block_member(ctx: Context, conn: AsyncConnection, profile_id: str) -> None:
     me = ctx.authorize(actions.ACT_IN_NETWORK).member_id
-    target = ids.decode(ids.PROFILE, profile_id)
-    if target is None:
-        raise not_found("profileId")
+    target = _member_named(ctx, profile_id)
     if target == me:
         raise problem("CANNOT_BLOCK_SELF", "You cannot block yourself.", "profileId")
     now = ctx.now()
@@ -302,14 +306,12 @@ async def block_member(ctx: Context, conn: AsyncConnection, profile_id: str) -> 
         raise not_found("profileId")
     await network_db.add_member_block(conn, me, target)
     withdrawn = await network_db.close_open_edges(conn, me, now, other=target)
-    await notices.notify(conn, notices.CONTACT_ENDED, withdrawn, now)
+    await notices.notify(ctx.settings, conn, notices.CONTACT_ENDED, withdrawn, now)
 
 
 async def unblock_member(ctx: Context, conn: AsyncConnection, profile_id: str) -> None:
     me = ctx.authorize(actions.ACT_IN_NETWORK).member_id
-    target = ids.decode(ids.PROFILE, profile_id)
-    if target is None:
-        raise not_found("profileId")
+    target = _member_named(ctx, profile_id)
     if await network_db.remove_member_block(conn, me, target):
         return
     # Not blocked by me: fine for someone I can see, an unknown id otherwise.
@@ -339,8 +341,8 @@ async def block_company(ctx: Context, conn: AsyncConnection, company_id: str) ->
     # Whoever works there now, the company's ATS gets nothing more from me.
     withdrawn = await network_db.stop_sharing_with_company(conn, me, target, now)
     # Told exactly as an ended contact and a withdrawal are: the block stays one-way.
-    await notices.notify(conn, notices.CONTACT_ENDED, ended, now)
-    await notices.notify(conn, notices.CONSENT_WITHDRAWN, withdrawn, now)
+    await notices.notify(ctx.settings, conn, notices.CONTACT_ENDED, ended, now)
+    await notices.notify(ctx.settings, conn, notices.CONSENT_WITHDRAWN, withdrawn, now)
 
 
 async def unblock_company(ctx: Context, conn: AsyncConnection, company_id: str) -> None:
@@ -360,7 +362,7 @@ async def set_hide_from_current_employer(
     if hide and current_employer is not None:
         now = ctx.now()
         withdrawn = await network_db.close_open_edges(conn, me, now, employer=current_employer)
-        await notices.notify(conn, notices.CONTACT_ENDED, withdrawn, now)
+        await notices.notify(ctx.settings, conn, notices.CONTACT_ENDED, withdrawn, now)
     return me
 
 

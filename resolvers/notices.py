@@ -22,7 +22,7 @@ contact ended (or, for a contact whose recruiter has left the company, the
 sharing stopped). Nothing says why (Company blocks and hiding are one-way).
 
 The body is built here, once, and stored as the exact bytes to sign and send;
-it names the candidate by ``views.ids.candidate_id_for_partner`` and holds
+it names the candidate by ``views.ids.profile_id`` under the partner's company and holds
 no personal data of theirs.
 """
 
@@ -36,6 +36,7 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from config import Settings
 from db import outbox as outbox_db
 from views import ids
 
@@ -45,7 +46,9 @@ CONTACT_ENDED = "contact.ended"
 VERSION = 1
 
 
-def body(event_id: uuid.UUID, event_type: str, now: datetime, company_id, receipts) -> str:
+def body(
+    settings: Settings, event_id: uuid.UUID, event_type: str, now: datetime, company_id, receipts
+) -> str:
     """The notice's JSON (docs/webhooks.md): who, and which requests and fields to delete."""
     candidate_id = receipts[0]["candidate_id"]
     return orjson.dumps(
@@ -54,7 +57,7 @@ def body(event_id: uuid.UUID, event_type: str, now: datetime, company_id, receip
             "eventId": str(event_id),
             "type": event_type,
             "occurredAt": now.isoformat(),
-            "candidateId": ids.candidate_id_for_partner(company_id, candidate_id),
+            "candidateId": ids.profile_id(settings, company_id, candidate_id),
             "delete": {
                 "everything": event_type == CANDIDATE_ERASED,
                 "requestIds": sorted(
@@ -67,6 +70,7 @@ def body(event_id: uuid.UUID, event_type: str, now: datetime, company_id, receip
 
 
 async def notify(
+    settings: Settings,
     conn: AsyncConnection,
     event_type: str,
     receipts: Iterable[Mapping[str, Any]],
@@ -93,14 +97,15 @@ async def notify(
                         "event_id": event_id,
                         "api_client_id": client["id"],
                         "event_type": event_type,
-                        "body": body(event_id, event_type, now, key[0], group),
+                        "body": body(settings, event_id, event_type, now, key[0], group),
                     }
                 )
     await outbox_db.insert_notices(conn, notices, now)
 
 
-async def candidate_erased(conn: AsyncConnection, candidate_id: uuid.UUID, now: datetime) -> None:
+async def candidate_erased(
+    settings: Settings, conn: AsyncConnection, candidate_id: uuid.UUID, now: datetime
+) -> None:
     """Before the account's rows go: every company that received the candidate is told."""
-    await notify(
-        conn, CANDIDATE_ERASED, await outbox_db.receipts_of_candidate(conn, candidate_id), now
-    )
+    receipts = await outbox_db.receipts_of_candidate(conn, candidate_id)
+    await notify(settings, conn, CANDIDATE_ERASED, receipts, now)

@@ -47,7 +47,9 @@ async def profile_by_id(ctx: Context, info, opaque_id: str) -> t.Profile | None:
     """The closed persona: logged-in viewers only; unknown and invisible answer the same."""
     if not ctx.allowed(actions.READ_NETWORK):
         return None
-    return await view_profile(ctx, ids.decode(ids.PROFILE, opaque_id), selected(info))
+    return await view_profile(
+        ctx, ids.profile_member(ctx.settings, ctx.identity.audience, opaque_id), selected(info)
+    )
 
 
 async def companies(ctx: Context, search: str | None, first: int) -> list[t.Employer]:
@@ -195,7 +197,7 @@ async def _change_employer(
     if hiding and employer is not None and employer != current:
         now = ctx.now()
         withdrawn = await network_db.close_open_edges(conn, me, now, employer=employer)
-        await notices.notify(conn, notices.CONTACT_ENDED, withdrawn, now)
+        await notices.notify(ctx.settings, conn, notices.CONTACT_ENDED, withdrawn, now)
 
 
 async def set_field_audience(ctx: Context, conn: AsyncConnection, field: str, audience: str):

@@ -17,7 +17,6 @@ import base64
 import binascii
 import math
 import struct
-import uuid
 from functools import lru_cache
 
 from auth.identity import Identity
@@ -165,31 +164,42 @@ def criteria(raw: CandidateFilter | None) -> search_db.Criteria:
 _KEY, _RANKED = b"k", b"r"
 
 
-def encode_cursor(member_id: uuid.UUID, rank: float | None) -> str:
-    """The row's sort key: its member id, after its relevance when the search has text.
+def encode_cursor(profile_id: str, rank: float | None) -> str:
+    """The row's sort key: its profile id, after its relevance when the search has text.
 
-    Nothing in it is news to the client: the id is the profile's, and the
-    relevance comes from words the client may read.
+    Nothing in it is news to the client: the id is the profile's as this viewer
+    was given it (Promise: Pseudonyms per company: never the member's own UUID,
+    which every company would share), and the relevance comes from words the
+    client may read.
     """
     head = _KEY if rank is None else _RANKED + struct.pack(">f", rank)
-    return base64.urlsafe_b64encode(head + member_id.bytes).rstrip(b"=").decode()
+    return base64.urlsafe_b64encode(head + profile_id.encode()).rstrip(b"=").decode()
 
 
-def decode_cursor(cursor: str | None, ranked: bool) -> search_db.After | None:
-    """The position after which to continue, for a search with (or without) text."""
+def decode_cursor(ctx: Context, cursor: str | None, ranked: bool) -> search_db.After | None:
+    """The position after which to continue, for a search with (or without) text.
+
+    A cursor made for another company names a profile id this viewer's audience
+    cannot open: it is refused like any cursor that is not one.
+    """
     if cursor is None:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4))
     except (binascii.Error, ValueError, UnicodeEncodeError):
         raw = b""
-    if ranked and len(raw) == 21 and raw[:1] == _RANKED:
+    rank, opaque = None, b""
+    if ranked and raw[:1] == _RANKED and len(raw) > 5:
         (rank,) = struct.unpack(">f", raw[1:5])
-        if rank == rank:  # not NaN
-            return search_db.After(member_id=uuid.UUID(bytes=raw[5:]), rank=rank)
-    if not ranked and len(raw) == 17 and raw[:1] == _KEY:
-        return search_db.After(member_id=uuid.UUID(bytes=raw[1:]))
-    raise bad_input("after is not a cursor of this search.", "after")
+        opaque = raw[5:] if rank == rank else b""  # not NaN
+    elif not ranked and raw[:1] == _KEY:
+        opaque = raw[1:]
+    member = ids.profile_member(
+        ctx.settings, ctx.identity.audience, opaque.decode("ascii", "replace")
+    )
+    if member is None:
+        raise bad_input("after is not a cursor of this search.", "after")
+    return search_db.After(member_id=member, rank=rank)
 
 
 # --- the query ---------------------------------------------------------------
@@ -213,7 +223,7 @@ async def search_candidates(
         raise bad_input("first must not be negative.", "first")
     first = min(first, MAX_FIRST)
     wanted = criteria(raw_filter)
-    position = decode_cursor(after, ranked=wanted.text is not None)
+    position = decode_cursor(ctx, after, ranked=wanted.text is not None)
     access = access_for(ctx.authorizer, identity, ctx.settings.k_anonymity)
     async with ctx.reading() as conn:
         rows = await search_db.search_candidates(
@@ -230,7 +240,7 @@ async def search_candidates(
     }
     profiles = await view_rows(ctx, page, facts, tree.get("edges", {}).get("node", {}))
     edges = [
-        t.ProfileEdge(node=profile, cursor=encode_cursor(row["member_id"], row["rank"]))
+        t.ProfileEdge(node=profile, cursor=encode_cursor(profile.id, row["rank"]))
         for row, profile in zip(page, profiles, strict=True)
         if profile is not None  # defence in depth: the statement returns visible rows only
     ]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from config import Settings
 from tests.mailbox import Mailbox, token_of
+from views import aliases, ids
 
 PASSWORD = "correct horse battery staple"
 
@@ -18,15 +21,21 @@ class Member:
     token: str
     email: str
     alias: str
+    # Whose pseudonyms the member sees and is known by: their company's id for a
+    # company's recruiter, None for a member without a company (auth.pseudonyms).
+    audience: uuid.UUID | None = None
 
 
 class Api:
     """Talks to the service over HTTP exactly like a client does, and reads its mail
     from the test SMTP server like a member does."""
 
-    def __init__(self, http: httpx.AsyncClient, mailbox: Mailbox) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, mailbox: Mailbox, settings: Settings | None = None
+    ) -> None:
         self.http = http
         self.mailbox = mailbox
+        self.settings = settings  # its secret key names members as each company knows them
         self.admins: dict[str, Member] = {}  # each company's first admin, by domain
 
     async def raw(
@@ -115,15 +124,69 @@ class Api:
             """mutation($t: String!) {
                  verifyEmail(token: $t) {
                    token userErrors { code message field }
-                   viewer { profile { id alias } }
+                   viewer { companyRole profile { id alias currentEmployer { id } } }
                  }
                }""",
             {"t": token},
         )
         payload = data["verifyEmail"]
         assert not payload["userErrors"], payload["userErrors"]
-        profile = payload["viewer"]["profile"]
-        return Member(id=profile["id"], token=payload["token"], email=email, alias=profile["alias"])
+        viewer = payload["viewer"]
+        profile = viewer["profile"]
+        audience = None
+        if viewer["companyRole"] is not None:
+            audience = ids.decode(ids.COMPANY, profile["currentEmployer"]["id"])
+        return Member(
+            id=profile["id"],
+            token=payload["token"],
+            email=email,
+            alias=profile["alias"],
+            audience=audience,
+        )
+
+    def id_for(self, member: Member, viewer: Member | uuid.UUID | None) -> str:
+        """The id under which ``viewer`` (a member, or a company's id for its ATS)
+        knows ``member``: what a search or a page would have given them. Tests use
+        it instead of a search to reach a member; the service offers no such thing."""
+        assert self.settings is not None, "Api(http, mailbox, settings) to name members"
+        audience = viewer.audience if isinstance(viewer, Member) else viewer
+        own = ids.profile_member(self.settings, member.audience, member.id)
+        assert own is not None, member
+        return ids.profile_id(self.settings, audience, own)
+
+    def uuid_of(self, member: Member) -> uuid.UUID:
+        """The member's row id (for tests that write rows directly)."""
+        assert self.settings is not None, "Api(http, mailbox, settings) to name members"
+        found = ids.profile_member(self.settings, member.audience, member.id)
+        assert found is not None, member
+        return found
+
+    def uuid_seen(self, opaque: str, viewer: Member) -> uuid.UUID | None:
+        """The row id behind a profile id that ``viewer`` was given (None: not theirs)."""
+        assert self.settings is not None, "Api(http, mailbox, settings) to name members"
+        return ids.profile_member(self.settings, viewer.audience, opaque)
+
+    def alias_for(self, member: Member, viewer: Member | uuid.UUID | None) -> str:
+        """The alias under which ``viewer`` knows ``member``, when the test can know it:
+        ``member``'s own (viewer of the same audience), or a candidate's seen by anyone
+        (their own alias is the stored one). A recruiter as a candidate sees them:
+        ``alias_seen``."""
+        assert self.settings is not None, "Api(http, mailbox, settings) to name members"
+        audience = viewer.audience if isinstance(viewer, Member) else viewer
+        if audience == member.audience:
+            return member.alias
+        assert member.audience is None, "a recruiter's stored alias: use alias_seen"
+        own = ids.profile_member(self.settings, None, member.id)
+        return aliases.alias_for(self.settings, audience, own, member.alias)
+
+    async def alias_seen(self, member: Member, viewer: Member) -> str:
+        """The alias ``viewer`` reads on ``member``'s profile (who must be visible to them)."""
+        data = await self.data(
+            "query($id: ID!) { profile(id: $id) { alias } }",
+            {"id": self.id_for(member, viewer)},
+            viewer.token,
+        )
+        return data["profile"]["alias"]
 
     async def update_profile(self, member: Member, **fields: Any) -> dict:
         data = await self.data(

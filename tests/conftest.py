@@ -157,5 +157,5 @@ async def http(app) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def api(http: httpx.AsyncClient, mailbox: Mailbox) -> Api:
-    return Api(http, mailbox)
+def api(http: httpx.AsyncClient, mailbox: Mailbox, settings: Settings) -> Api:
+    return Api(http, mailbox, settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -149,8 +150,9 @@ def personal(name: str, extra: str = "") -> str:
 
 
 def unknown_profile_id() -> str:
-    """Well-formed, but naming nobody."""
-    raw = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    """Well-formed (a key version, then 32 bytes, as ``views.ids.profile_id`` seals),
+    but naming nobody under any key."""
+    raw = base64.urlsafe_b64encode(b"\x01" + os.urandom(32)).decode()
     return f"pf_{raw}"
 
 
@@ -165,7 +167,7 @@ async def send(api: Api, recruiter: Member, profile_id: str, message: str) -> di
 
 
 async def request_ok(api: Api, recruiter: Member, candidate: Member, message: str) -> str:
-    payload = await send(api, recruiter, candidate.id, message)
+    payload = await send(api, recruiter, api.id_for(candidate, recruiter), message)
     assert not payload["userErrors"], payload
     return payload["request"]["id"]
 

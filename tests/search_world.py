@@ -25,8 +25,10 @@ query($f: CandidateFilter, $first: Int, $after: String) {
 }"""
 
 
-def uid(opaque: str) -> uuid.UUID:
-    """The row id behind an opaque profile or company id."""
+def uid(opaque: str | uuid.UUID) -> uuid.UUID:
+    """The row id behind a test's handle (``candidate``) or an opaque company id."""
+    if isinstance(opaque, uuid.UUID):
+        return opaque
     decoded = ids.decode(ids.PROFILE, opaque) or ids.decode(ids.COMPANY, opaque)
     assert decoded is not None, opaque
     return decoded
@@ -153,8 +155,16 @@ async def insert_company(db: Database, sector: str = "Software") -> uuid.UUID:
 
 
 async def candidate(db: Database, audiences: dict[str, str] | None = None, **profile) -> str:
-    """One candidate (stored as the API stores them); returns their opaque profile id."""
+    """One candidate (stored as the API stores them); returns a handle for the test
+    (their row id in the shape of an opaque id: what ``found`` gives back)."""
     (member,) = await insert_candidates(db, 1, audiences=audiences or {}, **profile)
+    return ids.encode(ids.PROFILE, member)
+
+
+def handle(api, opaque: str, viewer) -> str:
+    """The test's handle of a profile id ``viewer`` was given (see ``candidate``)."""
+    member = api.uuid_seen(opaque, viewer)
+    assert member is not None, opaque
     return ids.encode(ids.PROFILE, member)
 
 

@@ -180,7 +180,7 @@ async def test_delete_account_erases_the_member(api, db):
     body = await api("{ viewer { profile { alias } } }", token=ann.token)
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     gone = await api.data(
-        "query($id: ID!) { profile(id: $id) { alias } }", {"id": ann.id}, bob.token
+        "query($id: ID!) { profile(id: $id) { alias } }", {"id": api.id_for(ann, bob)}, bob.token
     )
     assert gone == {"profile": None}
     again = await api.data(LOG_IN, {"email": "ann@mail.example", "password": PASSWORD})

@@ -23,31 +23,50 @@ from bench.world import seed
 from db import facts as facts_db
 from db import profiles as profiles_db
 from policies.authorizer import Authorizer, get_authorizer
+from policies.fields import PROFILE
 from tests.service import Service, served
+from views import ids
 from views.profiles import audiences_of
 from views.standing import relation_for
 
+# A coarse companion with a crowd -> the exact field it stands for (k-anonymity).
+COARSE = {f.name: (f.crowd, f.coarse_of) for f in PROFILE if f.crowd}
 
-async def _expected_allowed(db, world) -> list[set[str]]:
-    """Per owner, the fields a fresh Oso query (no memo) allows this viewer to read."""
+
+async def _expected_allowed(db, world, k: int) -> tuple[list[set[str]], list[set[str]]]:
+    """Per owner, the fields a fresh Oso query (no memo) allows this viewer to read,
+    and the coarse companions withheld only for being lone (shared by fewer than k
+    companies, while the exact field is not readable)."""
     fresh = Authorizer()
     async with db.autocommit() as conn:
         rows = await profiles_db.load_profiles(conn, world.owner_ids)
         facts = await facts_db.load_facts(conn, world.viewer.member_id, world.owner_ids)
-    allowed = []
+    allowed, withheld = [], []
     for owner in world.owner_ids:
         row = rows[owner]
         rel = relation_for(world.viewer, row, facts[owner])
         audiences = audiences_of(row)
-        allowed.append({f for f in FIELDS if fresh.ask_field(rel, f, audiences[f])})
-    return allowed
+
+        def ask(f: str, rel=rel, audiences=audiences, row=row) -> bool:
+            if f not in COARSE or row[COARSE[f][0]] >= k:
+                return fresh.ask_field(rel, f, audiences[f])
+            exact = COARSE[f][1]
+            readable = fresh.ask_field(rel, exact, audiences[exact])
+            return fresh.ask_field(rel, f, audiences[f], True, readable)
+
+        allowed.append({f for f in FIELDS if ask(f)})
+        withheld.append(
+            {f for f in FIELDS if f in COARSE and fresh.ask_field(rel, f, audiences[f])}
+            - allowed[-1]
+        )
+    return allowed, withheld
 
 
 async def test_variants_return_the_same_visible_data(db, settings):
     world = await seed(db, 5)
     authorizer = get_authorizer()
     results = {v.key: await execute(v, db, settings, authorizer, world) for v in variants()}
-    allowed = await _expected_allowed(db, world)
+    allowed, withheld = await _expected_allowed(db, world, settings.k_anonymity)
 
     # The data set is not trivial: the contact (candidate 0) shows identity fields,
     # the others do not even when their audience admits recruiters (candidate 1),
@@ -57,15 +76,26 @@ async def test_variants_return_the_same_visible_data(db, settings):
     assert {"summary", "city", "country"} <= allowed[1]
     assert {"region", "currentTitle"} <= allowed[2]
     assert not allowed[2] & {"headline", "skills"}
+    # ...and k-anonymity counts: a lone sector or size band, readable by its audience,
+    # is withheld from a viewer who may not read the employer (all variants agree).
+    assert any(withheld), withheld
 
     plain = results["plain"]
-    assert [p["id"] for p in plain] == [p["id"] for p in results["policy"]]
+    by_key = {v.key: v for v in variants()}
+
+    def member(key: str, opaque: str):
+        """The row behind a variant's id: the product's are the viewer's company pseudonyms."""
+        if by_key[key].pseudonymous:
+            return ids.profile_member(settings, world.viewer.audience, opaque)
+        return ids.decode(ids.PROFILE, opaque)
+
+    assert [member("plain", p["id"]) for p in plain] == world.owner_ids
     for owner, profile in enumerate(plain):
         assert all(profile[f] is not None for f in FIELDS), profile  # every field is seeded
         expected = {f: profile[f] if f in allowed[owner] else None for f in FIELDS}
         for key in ("policy", "policy_unlogged", "obvious", "fresh"):
             got = results[key][owner]
-            assert got["id"] == profile["id"]
+            assert member(key, got["id"]) == world.owner_ids[owner], key
             assert {f: got[f] for f in FIELDS} == expected, (key, owner)
 
 

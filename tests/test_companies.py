@@ -229,7 +229,7 @@ async def _member_uuid(db, email: str):
         return found.scalar_one()
 
 
-async def test_a_verification_waiting_on_another_joins_the_company_it_created(api, db):
+async def test_a_verification_waiting_on_another_joins_the_company_it_created(api, db, settings):
     """Forced interleaving: the second transaction's insert waits on the first's
     uncommitted company, then inserts nothing and joins it as a recruiter."""
     pending = {"name": "NewCo", "sector": "Software", "size_band": "S51_200"}
@@ -239,13 +239,17 @@ async def test_a_verification_waiting_on_another_joins_the_company_it_created(ap
     ann, bob = [await _member_uuid(db, f"{who}@newco.example") for who in ("ann", "bob")]
     async with db.write() as first:
         await on_mailbox_verified(
-            first, member_id=ann, email="ann@newco.example", pending_company=pending
+            settings, first, member_id=ann, email="ann@newco.example", pending_company=pending
         )
 
         async def second() -> None:
             async with db.write() as conn:
                 await on_mailbox_verified(
-                    conn, member_id=bob, email="bob@newco.example", pending_company=pending
+                    settings,
+                    conn,
+                    member_id=bob,
+                    email="bob@newco.example",
+                    pending_company=pending,
                 )
 
         waiting = asyncio.create_task(second())
@@ -307,7 +311,7 @@ async def test_an_admin_promotes_and_the_last_admin_stays(api, acme):
     # Rita may not promote herself.
     refused = await api.data(SET_ROLE, {"p": rita.id, "r": "ADMIN"}, rita.token)
     assert _codes(refused["setCompanyRole"]) == ["FORBIDDEN"]
-    promoted = await api.data(SET_ROLE, {"p": rita.id, "r": "ADMIN"}, admin.token)
+    promoted = await api.data(SET_ROLE, {"p": api.id_for(rita, admin), "r": "ADMIN"}, admin.token)
     assert promoted["setCompanyRole"] == {
         "member": {"role": "ADMIN", "profile": {"id": rita.id}},
         "userErrors": [],
@@ -329,7 +333,12 @@ async def test_an_admin_promotes_and_the_last_admin_stays(api, acme):
 async def test_members_outside_the_company_are_unknown_ids(api, acme):
     admin, _, cara = acme
     gus = api.admins["globex.example"]
-    for target in (gus.id, cara.id, unknown_profile_id(), "garbage"):
+    for target in (
+        api.id_for(gus, admin),
+        api.id_for(cara, admin),
+        unknown_profile_id(),
+        "garbage",
+    ):
         for query, variables, name in (
             (SET_ROLE, {"p": target, "r": "ADMIN"}, "setCompanyRole"),
             (REMOVE, {"p": target}, "removeFromCompany"),
@@ -346,7 +355,9 @@ async def test_a_removed_recruiter_s_open_edges_end_and_they_recruit_no_more(api
     dan = await api.sign_up("dan@mail.example", "CANDIDATE", "Dan")
     await contact(api, rita, cara, personal("Cara"))
     await request_ok(api, rita, dan, personal("Dan"))
-    removed = (await api.data(REMOVE, {"p": rita.id}, admin.token))["removeFromCompany"]
+    removed = (await api.data(REMOVE, {"p": api.id_for(rita, admin)}, admin.token))[
+        "removeFromCompany"
+    ]
     assert removed == {"member": None, "userErrors": []}
     assert [c["status"] for c in await my_contacts(api, cara)] == ["ENDED"]
     assert [c["status"] for c in await my_contacts(api, dan)] == ["WITHDRAWN"]

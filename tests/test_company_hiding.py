@@ -25,8 +25,10 @@ from hypothesis import strategies as st
 from sqlalchemy import insert, text
 
 from auth.security import TokenClaims, issue_token
+from config import Settings
 from db.models import AuthSession, Company, CompanyBlock, Member, MemberBlock, Profile
 from db.models import metadata as tables
+from tests.client import Member as Account
 from tests.network_support import (
     BLOCK,
     CONTACTS,
@@ -51,8 +53,8 @@ async def view_of(api, viewer, others) -> dict:
     """Everything ``viewer`` reads of each of ``others``: ``profile`` and ``node``."""
     return {
         other.id: (
-            await api(PROFILE, {"id": other.id}, viewer.token),
-            await api(NODE, {"id": other.id}, viewer.token),
+            await api(PROFILE, {"id": api.id_for(other, viewer)}, viewer.token),
+            await api(NODE, {"id": api.id_for(other, viewer)}, viewer.token),
         )
         for other in others
     }
@@ -65,14 +67,14 @@ async def found(api, recruiter) -> list[str]:
 
 
 async def profile_of(api, viewer, other) -> dict | None:
-    return (await api.data(PROFILE, {"id": other.id}, viewer.token))["profile"]
+    return (await api.data(PROFILE, {"id": api.id_for(other, viewer)}, viewer.token))["profile"]
 
 
 async def hidden_like_an_unknown_id(api, viewer, other) -> bool:
     """``other`` answers ``viewer`` exactly as an id naming nobody does."""
     unknown = unknown_profile_id()
     for query in (PROFILE, NODE):
-        if await api(query, {"id": other.id}, viewer.token) != await api(
+        if await api(query, {"id": api.id_for(other, viewer)}, viewer.token) != await api(
             query, {"id": unknown}, viewer.token
         ):
             return False
@@ -93,7 +95,7 @@ async def test_a_recruiter_who_blocks_a_company_sees_everyone_as_before(api):
     elsewhere = await api.sign_up("olga@mail.example", "CANDIDATE", "Olga")
     candidates = (declared, proven, elsewhere)
     before = (await found(api, recruiter), await view_of(api, recruiter, candidates))
-    assert sorted(c.id for c in candidates) == before[0]
+    assert sorted(api.id_for(c, recruiter) for c in candidates) == before[0]
 
     assert (await block(api, recruiter, "blockCompany", globex))["ok"]
     assert (await found(api, recruiter), await view_of(api, recruiter, candidates)) == before
@@ -130,10 +132,14 @@ async def test_declaring_an_employer_hides_me_and_nobody_from_me(api):
     # Telecom's verified members no longer see her (search included); Ann, who
     # only declared Telecom too, is nobody's member and still sees her.
     assert await hidden_like_an_unknown_id(api, telecom_recruiter, cara)
-    assert cara.id not in await found(api, telecom_recruiter)
+    assert api.id_for(cara, telecom_recruiter) not in await found(api, telecom_recruiter)
     assert await hidden_like_an_unknown_id(api, proven, cara)
     assert await profile_of(api, declared, cara)
-    sent = await api.data(SEND, {"p": cara.id, "m": personal("Cara")}, telecom_recruiter.token)
+    sent = await api.data(
+        SEND,
+        {"p": api.id_for(cara, telecom_recruiter), "m": personal("Cara")},
+        telecom_recruiter.token,
+    )
     unknown = await api.data(
         SEND, {"p": unknown_profile_id(), "m": personal("Cara")}, telecom_recruiter.token
     )
@@ -161,9 +167,9 @@ async def test_blocking_a_company_does_not_unmask_its_confidential_recruiter(api
     assert await view_of(api, cara, others) == before
     # She vanishes for him: profile, node, search, and a request answers as an unknown id.
     assert await hidden_like_an_unknown_id(api, rex, cara)
-    assert cara.id not in await found(api, rex)
-    assert cara.id in await found(api, neutral)
-    sent = await api.data(SEND, {"p": cara.id, "m": personal("Cara")}, rex.token)
+    assert api.id_for(cara, rex) not in await found(api, rex)
+    assert api.id_for(cara, neutral) in await found(api, neutral)
+    sent = await api.data(SEND, {"p": api.id_for(cara, rex), "m": personal("Cara")}, rex.token)
     unknown = await api.data(SEND, {"p": unknown_profile_id(), "m": personal("Cara")}, rex.token)
     assert sent == unknown
 
@@ -188,7 +194,7 @@ async def test_member_blocks_stay_mutual(api):
     await api.company("globex.example", "Globex")
     rex = api.admins["globex.example"]
     cara = await api.sign_up("cara@mail.example", "CANDIDATE", "Cara")
-    answer = await api.data(BLOCK["blockMember"], {"id": rex.id}, cara.token)
+    answer = await api.data(BLOCK["blockMember"], {"id": api.id_for(rex, cara)}, cara.token)
     assert answer["blockMember"]["ok"]
     assert await hidden_like_an_unknown_id(api, rex, cara)
     assert await hidden_like_an_unknown_id(api, cara, rex)
@@ -258,20 +264,14 @@ def _company_id(n: int) -> uuid.UUID:
     return uuid.UUID(int=n + 1)
 
 
-@dataclass
-class Token:
-    id: str
-    token: str
-
-
 class Harness:
     """Writes each world as rows (signing up 5 people per example would take
     minutes), then reads and acts over HTTP like any client."""
 
-    def __init__(self, db, api, secret: str) -> None:
+    def __init__(self, db, api, settings: Settings) -> None:
         self.db = db
         self.api = api
-        self.secret = secret
+        self.settings = settings
         self.worlds = 0
         self.vanished = 0  # worlds where M vanished for someone: the actions did something
 
@@ -291,7 +291,7 @@ class Harness:
         self.vanished += after != seen_by
         self.worlds += 1
 
-    async def act(self, me: Token, action: str, value) -> None:
+    async def act(self, me: Account, action: str, value) -> None:
         api = self.api
         if action in ("block", "unblock"):
             operation = "blockCompany" if action == "block" else "unblockCompany"
@@ -304,7 +304,7 @@ class Harness:
             employer = None if value is None else ids.encode(ids.COMPANY, _company_id(value))
             await api.update_profile(me, currentEmployerId=employer)
 
-    async def store(self, world: World) -> list[Token]:
+    async def store(self, world: World) -> list[Account]:
         member_ids = [uuid.uuid4() for _ in world.people]
         sessions = [uuid.uuid4() for _ in world.people]
         now = datetime.now(UTC)
@@ -384,17 +384,26 @@ class Harness:
                     for session, member_id in zip(sessions, member_ids, strict=True)
                 ],
             )
-        return [
-            Token(
-                ids.encode(ids.PROFILE, member_id),
-                issue_token(self.secret, TokenClaims("member", session, expires)),
+        accounts = []
+        for member_id, session, p in zip(member_ids, sessions, world.people, strict=True):
+            # Each known by their own id, in their audience (a recruiter's: their company's).
+            audience = None if p.company is None else _company_id(p.company)
+            accounts.append(
+                Account(
+                    id=ids.profile_id(self.settings, audience, member_id),
+                    token=issue_token(
+                        self.settings.secret_key, TokenClaims("member", session, expires)
+                    ),
+                    email=f"{member_id.hex}@example",
+                    alias=member_id.hex,
+                    audience=audience,
+                )
             )
-            for member_id, session in zip(member_ids, sessions, strict=True)
-        ]
+        return accounts
 
 
 async def test_company_blocks_and_hiding_leave_my_own_view_unchanged(db, api, settings):
-    harness = Harness(db, api, settings.secret_key)
+    harness = Harness(db, api, settings)
     loop = asyncio.get_running_loop()
 
     @hypothesis_settings(

@@ -110,8 +110,9 @@ async def test_the_export_contains_every_value_the_member_entered(api):
     rita = await api.sign_up("rita@acme.example", "RECRUITER", "Rita Recruiter")
     gus = await api.sign_up("gus@globex.example", "RECRUITER", "Gus Globex")
     ann = await api.sign_up("ann@mail.example", "CANDIDATE", "Ann First")
+    gus_seen = await api.alias_seen(gus, ann)  # his alias as she reads it (a recruiter's)
     # Blocks first: once Globex is her employer (hidden from it), Gus is hidden from her.
-    for operation, target in (("blockMember", gus.id), ("blockCompany", globex)):
+    for operation, target in (("blockMember", api.id_for(gus, ann)), ("blockCompany", globex)):
         assert (await api.data(BLOCK[operation], {"id": target}, ann.token))[operation]["ok"]
     await api.update_profile(
         ann,
@@ -151,13 +152,18 @@ async def test_the_export_contains_every_value_the_member_entered(api):
     assert contact["counterpart"]["fullName"] == "Rita Recruiter"  # a contact reads it
     [receipt] = document["consentReceipts"]
     assert receipt["requestId"] == edge and receipt["withdrawnAt"] is None
-    assert receipt["counterpart"] == f"{rita.alias}, Acme Export"
+    # Rita as Ann reads her (a recruiter's alias differs per audience).
+    assert receipt["counterpart"] == f"{await api.alias_seen(rita, ann)}, Acme Export"
     assert "phone" in receipt["fields"]
 
     blocks = document["blocks"]
     [blocked] = blocks["members"]
     member = blocked["member"]
-    assert (member["id"], member["alias"], member["kind"]) == (gus.id, gus.alias, "RECRUITER")
+    assert (member["id"], member["alias"], member["kind"]) == (
+        api.id_for(gus, ann),
+        gus_seen,
+        "RECRUITER",
+    )
     assert all(value is None for key, value in member.items() if key not in member_keys)
     assert [b["company"]["id"] for b in blocks["companies"]] == [globex]
     assert all(b["blockedAt"] for b in blocks["members"] + blocks["companies"])
@@ -199,24 +205,29 @@ async def test_the_export_gives_of_others_only_what_the_member_may_read(api):
     assert (await api.data(confidential, token=rita.token))["updateProfile"]["userErrors"] == []
     await request_ok(api, rita, bob, personal("Bob"))
     # Ann blocks Gus after their contact: each stops seeing the other.
-    assert (await api.data(BLOCK["blockMember"], {"id": gus.id}, ann.token))["blockMember"]["ok"]
+    gus_seen = await api.alias_seen(gus, ann)  # his alias as she read it
+    blocked = await api.data(BLOCK["blockMember"], {"id": api.id_for(gus, ann)}, ann.token)
+    assert blocked["blockMember"]["ok"]
 
     logged = len((await export_of(api, ann))["accessLog"])
     rita_export = await export_of(api, rita)
     # What the export delivered of Ann's narrow fields is in her access log, as for the API.
     assert len((await export_of(api, ann))["accessLog"]) == logged + 1
-    [with_ann] = [c for c in rita_export["contacts"] if c["counterpart"]["id"] == ann.id]
-    as_read = (await api.data(PROFILE, {"id": ann.id}, rita.token))["profile"]
+    ann_for_rita = api.id_for(ann, rita)
+    [with_ann] = [c for c in rita_export["contacts"] if c["counterpart"]["id"] == ann_for_rita]
+    as_read = (await api.data(PROFILE, {"id": ann_for_rita}, rita.token))["profile"]
     assert with_ann["counterpart"] == as_read  # exactly profile(id), field for field
     assert "+33 1 11 22 33 44" not in text_of(rita_export)
     assert "Secretville" not in text_of(rita_export)
 
     gus_export = await export_of(api, gus)
     assert gus_export["contacts"] == []  # the edge went with the block, as in viewer.contacts
-    assert "Ann Secretive" not in text_of(gus_export) and ann.id not in text_of(gus_export)
+    assert "Ann Secretive" not in text_of(gus_export)
+    # Under no name: the one Globex knew her by, nor her own.
+    assert api.id_for(ann, gus) not in text_of(gus_export) and ann.id not in text_of(gus_export)
     ann_export = await export_of(api, ann)
     assert "Gus Blocked" not in text_of(ann_export)  # she read it once; a block ends that
-    assert [b["member"]["alias"] for b in ann_export["blocks"]["members"]] == [gus.alias]
+    assert [b["member"]["alias"] for b in ann_export["blocks"]["members"]] == [gus_seen]
 
     bob_export = await export_of(api, bob)
     [pending] = bob_export["contacts"]
@@ -294,7 +305,7 @@ async def test_the_paged_lists_are_read_whole(api, monkeypatch):
     edges = [await request_ok(api, rita, c, personal(f"C{i}")) for i, c in enumerate(candidates)]
     assert not (await respond(api, candidates[0], edges[0], True))["userErrors"]
     for _ in range(3):  # each read of a contact's identity fields is one event
-        await api.data(PROFILE, {"id": candidates[0].id}, rita.token)
+        await api.data(PROFILE, {"id": api.id_for(candidates[0], rita)}, rita.token)
     document = await export_of(api, rita)
     assert [c["id"] for c in document["contacts"]] == edges[::-1]  # newest first
     # Three reads, and Rita's export, which delivered the same fields once more.

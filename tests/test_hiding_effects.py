@@ -10,14 +10,24 @@ one-way), (Partners see only consented fields).
 
 from __future__ import annotations
 
+import uuid
+
 from tests.client import PASSWORD, Api, Member
 from tests.network_support import SEND, block, personal, unknown_profile_id
 from tests.partner_support import PIPELINE, ats_for, shared_contact, withdraw_consent
+from views import ids
 
 READ = "query($id: ID!) { profile(id: $id) { id alias } }"
 SEARCH = "{ searchCandidates(first: 100) { edges { node { id } } } }"
 DELETE = "mutation($p: String!) { deleteAccount(password: $p) { ok } }"
 EMPLOYER = "{ viewer { profile { currentEmployer { id } } } }"
+
+
+def nobody_id(api: Api, viewer: Member) -> str:
+    """An id ``viewer``'s audience could have been given (it opens under their key)
+    that names no member (as in test_refusals)."""
+    assert api.settings is not None
+    return ids.profile_id(api.settings, viewer.audience, uuid.uuid4())
 
 
 async def company_of(api: Api, recruiter: Member) -> str:
@@ -27,7 +37,8 @@ async def company_of(api: Api, recruiter: Member) -> str:
 
 
 async def sees(api: Api, viewer: Member, member: Member) -> bool:
-    return (await api.data(READ, {"id": member.id}, viewer.token))["profile"] is not None
+    found = await api.data(READ, {"id": api.id_for(member, viewer)}, viewer.token)
+    return found["profile"] is not None
 
 
 async def searched(api: Api, recruiter: Member) -> set[str]:
@@ -40,18 +51,24 @@ async def searched(api: Api, recruiter: Member) -> set[str]:
 
 async def test_not_contactable_refuses_with_the_statements_of_an_unknown_id(api, db):
     """Row "contactable = false": the refusal is the unknown id's, in bytes (also held by
-    test_network_limits) and in the work done, so its timing tells nothing either."""
+    test_network_limits) and in the work done, so its timing tells nothing either.
+    The unknown id here is one Rita's audience could have been given (it opens under
+    her company's key) naming nobody; an id that does not open at all is refused
+    before any lookup, and answers the same bytes."""
     await api.company("acme.example", "Acme")
     rita = api.admins["acme.example"]
     closed = await api.sign_up("cloe@mail.example", "CANDIDATE", "Cloe")
     await api.update_profile(closed, contactable=False)
     answers = []
-    for target in (unknown_profile_id(), closed.id, unknown_profile_id(), closed.id):
+    closed_id = api.id_for(closed, rita)
+    for target in (nobody_id(api, rita), closed_id, nobody_id(api, rita), closed_id):
         with db.counter.capture() as statements:
             response = await api.raw(SEND, {"p": target, "m": personal("you")}, rita.token)
         answers.append((response.content, list(statements)))
     assert answers[2] == answers[3]
     assert b"NOT_FOUND" in answers[3][0]
+    forged = await api.raw(SEND, {"p": unknown_profile_id(), "m": personal("you")}, rita.token)
+    assert forged.content == answers[3][0]
 
 
 # --- ATS consent withdrawal ------------------------------------------------------------
@@ -94,10 +111,10 @@ async def test_a_company_block_hides_the_blocker_as_an_unknown_id(api, db):
         (SEND, {"m": personal("Cara")}),
     ):
         key = "id" if query is READ else "p"
-        hidden = await api.raw(query, {key: cara.id, **variables}, gus.token)
+        hidden = await api.raw(query, {key: api.id_for(cara, gus), **variables}, gus.token)
         absent = await api.raw(query, {key: unknown, **variables}, gus.token)
         assert hidden.content == absent.content
-    assert cara.id not in await searched(api, gus)
+    assert api.id_for(cara, gus) not in await searched(api, gus)
 
 
 async def test_blocking_a_company_does_not_change_what_the_blocker_sees(api):
@@ -110,7 +127,7 @@ async def test_blocking_a_company_does_not_change_what_the_blocker_sees(api):
     worker = await api.sign_up("wes@mail.example", "CANDIDATE", "Wes")
     await api.update_profile(worker, currentEmployerId=globex)
     before = await searched(api, rita)
-    assert worker.id in before and await sees(api, rita, gus)
+    assert api.id_for(worker, rita) in before and await sees(api, rita, gus)
     assert (await block(api, rita, "blockCompany", globex))["ok"]
     assert await searched(api, rita) == before
     assert await sees(api, rita, worker) and await sees(api, rita, gus)

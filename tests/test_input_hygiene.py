@@ -101,7 +101,9 @@ async def test_contact_request_message_refuses_nul(api, db):
     rita = await api.sign_up("rita@acme.example", "RECRUITER", "Rita")
     ann = await api.sign_up("ann@mail.example")
     message = personal("Ann") + "\x00"
-    await refused(api, db, SEND, {"p": ann.id, "m": message}, rita.token, field="message")
+    await refused(
+        api, db, SEND, {"p": api.id_for(ann, rita), "m": message}, rita.token, field="message"
+    )
 
 
 async def test_api_client_name_refuses_control_characters(api, db):

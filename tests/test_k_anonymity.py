@@ -49,7 +49,7 @@ async def _world(api, db, *, pair_peers: int, sector_peers: int):
 
 
 async def _seen(api, viewer, candidate) -> dict:
-    return (await api.data(PROFILE, {"id": candidate.id}, viewer.token))["profile"]
+    return (await api.data(PROFILE, {"id": api.id_for(candidate, viewer)}, viewer.token))["profile"]
 
 
 @pytest.mark.parametrize(
@@ -96,13 +96,13 @@ async def test_search_cannot_filter_on_a_withheld_sector(api, db):
     recruiter, candidate = await _world(api, db, pair_peers=K - 2, sector_peers=0)
     assert await _found(api, recruiter, "energy") == []
     await add_peer_companies(db, "Energy", "S5001_PLUS", 1)  # now k companies share it
-    assert await _found(api, recruiter, "energy") == [candidate.id]
+    assert await _found(api, recruiter, "energy") == [api.id_for(candidate, recruiter)]
 
 
 async def test_search_matches_a_lone_sector_for_a_viewer_who_reads_the_employer(api, db):
     recruiter, candidate = await _world(api, db, pair_peers=0, sector_peers=0)
     await contact(api, recruiter, candidate, personal("Cleo"))
-    assert await _found(api, recruiter, "Energy") == [candidate.id]
+    assert await _found(api, recruiter, "Energy") == [api.id_for(candidate, recruiter)]
 
 
 def test_the_rule_withholds_a_lone_value_unless_the_employer_is_readable() -> None:
@@ -135,13 +135,13 @@ DEMO_VIEW = """{
 }"""
 
 
-async def test_the_demo_coarse_values_name_no_company(api, db):
+async def test_the_demo_coarse_values_name_no_company(api, db, settings):
     """The reported attack: in the demo, each candidate's (sector, size band) matched
     exactly one company of the public list. Now every value a recruiter receives in
     place of an employer is shared by at least k companies of that list."""
     from demo.seed import DEMO_PASSWORD, RECRUITERS, seed_demo
 
-    assert await seed_demo(db, quiet=True)
+    assert await seed_demo(db, settings, quiet=True)
     delivered = 0
     for email, _, _ in RECRUITERS:
         token = (await api.data(LOG_IN, {"e": email, "p": DEMO_PASSWORD}))["logIn"]["token"]

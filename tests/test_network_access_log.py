@@ -61,14 +61,16 @@ async def test_one_insert_per_request_whatever_the_number_of_profiles(api, db):
     assert one_statements == six_statements
     for candidate in [first, *others]:
         [event, *_] = await _log(api, candidate)
-        assert event["viewer"] == recruiter.alias
+        # Named as the candidate knows the recruiter (the alias their profile shows her).
+        assert event["viewer"] == await api.alias_seen(recruiter, candidate)
         assert event["fields"] == ["email", "fullName", "phone"]
 
 
 async def test_profiles_in_several_places_of_one_response_still_cost_one_insert(api, db):
     recruiter, candidates = await _network(api, 3)
     query = "query {" + " ".join(
-        f'p{i}: profile(id: "{c.id}") {{ fullName }}' for i, c in enumerate(candidates)
+        f'p{i}: profile(id: "{api.id_for(c, recruiter)}") {{ fullName }}'
+        for i, c in enumerate(candidates)
     )
     query += " viewer { contacts { edges { node { counterpart { email } } } } } }"
     with db.counter.capture() as statements:
@@ -82,7 +84,10 @@ async def test_events_are_listed_newest_first_with_cursors(api, db):
     recruiter, [candidate] = await _network(api, 1)
     before = len(await _log(api, candidate))
     for field in ("fullName", "email", "phone"):
-        await api.data(f'{{ profile(id: "{candidate.id}") {{ {field} }} }}', token=recruiter.token)
+        await api.data(
+            f'{{ profile(id: "{api.id_for(candidate, recruiter)}") {{ {field} }} }}',
+            token=recruiter.token,
+        )
     events = await _log(api, candidate)
     assert len(events) == before + 3
     assert [e["fields"] for e in events[:3]] == [["phone"], ["email"], ["fullName"]]
@@ -109,9 +114,13 @@ async def test_what_is_not_logged(api, db):
     recruiter, [candidate] = await _network(api, 1)
     stranger = await api.sign_up("sam@northwind.example", "RECRUITER", "Sam")
     baseline = await _log(api, candidate)
-    await api.data(f'{{ profile(id: "{candidate.id}") {{ headline }} }}', token=recruiter.token)
     await api.data(
-        f'{{ profile(id: "{candidate.id}") {{ fullName email headline }} }}', token=stranger.token
+        f'{{ profile(id: "{api.id_for(candidate, recruiter)}") {{ headline }} }}',
+        token=recruiter.token,
+    )
+    await api.data(
+        f'{{ profile(id: "{api.id_for(candidate, stranger)}") {{ fullName email headline }} }}',
+        token=stranger.token,
     )
     await api.data(
         "{ viewer { profile { fullName email } previewAs(audience: CONTACTS) { fullName } } }",
@@ -122,16 +131,24 @@ async def test_what_is_not_logged(api, db):
 
 async def test_both_sides_of_a_contact_are_logged(api, db):
     recruiter, [candidate] = await _network(api, 1)
-    await api.data(f'{{ profile(id: "{recruiter.id}") {{ fullName }} }}', token=candidate.token)
+    await api.data(
+        f'{{ profile(id: "{api.id_for(recruiter, candidate)}") {{ fullName }} }}',
+        token=candidate.token,
+    )
     [event, *_] = await _log(api, recruiter)
-    assert event == {"at": event["at"], "viewer": candidate.alias, "fields": ["fullName"]}
+    assert event == {
+        "at": event["at"],
+        "viewer": api.alias_for(candidate, recruiter),
+        "fields": ["fullName"],
+    }
 
 
 async def _fields_logged_for(api, recruiter, candidate, query: str, variables=None) -> list[str]:
     """Run ``query`` as the recruiter, then return the fields of the newest log event
     (``[]`` when the request logged nothing for the candidate)."""
     before = len(await _log(api, candidate))
-    data = await api.data(query, {"id": candidate.id, **(variables or {})}, recruiter.token)
+    profile_id = api.id_for(candidate, recruiter)
+    data = await api.data(query, {"id": profile_id, **(variables or {})}, recruiter.token)
     assert data["profile"] is not None
     events = await _log(api, candidate)
     return events[0]["fields"] if len(events) > before else []
@@ -177,6 +194,6 @@ async def test_aliases_and_fragments_log_each_delivered_field_once(api):
 async def test_a_document_that_fails_delivers_and_logs_nothing(api):
     recruiter, [candidate] = await _network(api, 1)
     invalid = "query($id: ID!) { profile(id: $id) { email fullName noSuchField } }"
-    body = await api(invalid, {"id": candidate.id}, recruiter.token)
+    body = await api(invalid, {"id": api.id_for(candidate, recruiter)}, recruiter.token)
     assert body["errors"] and not body.get("data")
     assert await _log(api, candidate) == []

@@ -66,11 +66,13 @@ async def _world(api):
 async def test_blocked_company_and_current_employer_get_the_unknown_id_answer(api, db):
     candidate, employer_recruiter, blocked_recruiter, neutral, _ = await _world(api)
     # Control: a recruiter who may see the candidate gets different answers.
-    assert (await api(READ, {"id": candidate.id}, neutral.token))["data"]["profile"]
+    assert (await api(READ, {"id": api.id_for(candidate, neutral)}, neutral.token))["data"][
+        "profile"
+    ]
     for outsider in (employer_recruiter, blocked_recruiter):
         before = await snapshot(db)
         unknown = await _answers(api, outsider, unknown_profile_id())
-        assert await _answers(api, outsider, candidate.id) == unknown
+        assert await _answers(api, outsider, api.id_for(candidate, outsider)) == unknown
         assert await snapshot(db) == before
         assert unknown[0] == {"data": {"profile": None}}
         assert unknown[2]["data"]["sendContactRequest"]["userErrors"] == [
@@ -78,12 +80,14 @@ async def test_blocked_company_and_current_employer_get_the_unknown_id_answer(ap
         ]
     # A recruiter who joins the blocked company later is covered too.
     newcomer = await api.sign_up("gina@globex.example", "RECRUITER", "Gina")
-    assert await _answers(api, newcomer, candidate.id) == await _answers(
+    assert await _answers(api, newcomer, api.id_for(candidate, newcomer)) == await _answers(
         api, newcomer, unknown_profile_id()
     )
     # One-way (Company blocks and hiding are one-way): the candidate still sees them all.
     for other in (employer_recruiter, blocked_recruiter, newcomer):
-        assert (await api(READ, {"id": other.id}, candidate.token))["data"]["profile"]
+        assert (await api(READ, {"id": api.id_for(other, candidate)}, candidate.token))["data"][
+            "profile"
+        ]
 
 
 async def test_candidates_cannot_initiate(api, db):
@@ -92,7 +96,11 @@ async def test_candidates_cannot_initiate(api, db):
     candidate = await api.sign_up("cara@mail.example", "CANDIDATE", "Cara")
     other = await api.sign_up("olga@mail.example", "CANDIDATE", "Olga")
     before = await snapshot(db)
-    for target in (recruiter.id, other.id, unknown_profile_id()):
+    for target in (
+        api.id_for(recruiter, candidate),
+        api.id_for(other, candidate),
+        unknown_profile_id(),
+    ):
         payload = await send(api, candidate, target, personal("Eve"))
         assert payload["request"] is None
         assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [("FORBIDDEN", None)]
@@ -143,8 +151,9 @@ async def test_a_block_ends_what_is_open_and_hides_both_ways(api, db):
     bystander = await api.sign_up("bea@mail.example", "CANDIDATE", "Bea")
     await contact(api, recruiter, candidate, personal("Cara"))
     await request_ok(api, recruiter, bystander, personal("Bea"))
+    recruiter_alias = await api.alias_seen(recruiter, candidate)  # before the block hides them
 
-    assert (await block(api, candidate, "blockMember", recruiter.id)) == {
+    assert (await block(api, candidate, "blockMember", api.id_for(recruiter, candidate))) == {
         "ok": True,
         "userErrors": [],
     }
@@ -152,11 +161,17 @@ async def test_a_block_ends_what_is_open_and_hides_both_ways(api, db):
     assert statuses[personal("Cara")] == "ENDED"
     assert statuses[personal("Bea")] == "PENDING"  # others are untouched
     # Invisible both ways: profiles, lists, contact.
-    assert (await api(READ, {"id": candidate.id}, recruiter.token))["data"]["profile"] is None
-    assert (await api(READ, {"id": recruiter.id}, candidate.token))["data"]["profile"] is None
-    assert [c["counterpart"]["id"] for c in await my_contacts(api, recruiter)] == [bystander.id]
+    assert (await api(READ, {"id": api.id_for(candidate, recruiter)}, recruiter.token))["data"][
+        "profile"
+    ] is None
+    assert (await api(READ, {"id": api.id_for(recruiter, candidate)}, candidate.token))["data"][
+        "profile"
+    ] is None
+    assert [c["counterpart"]["id"] for c in await my_contacts(api, recruiter)] == [
+        api.id_for(bystander, recruiter)
+    ]
     assert await my_contacts(api, candidate) == []
-    assert await _answers(api, recruiter, candidate.id) == await _answers(
+    assert await _answers(api, recruiter, api.id_for(candidate, recruiter)) == await _answers(
         api, recruiter, unknown_profile_id()
     )
     # The blocker lists whom they blocked: id and alias, nothing else.
@@ -167,8 +182,8 @@ async def test_a_block_ends_what_is_open_and_hides_both_ways(api, db):
     )
     assert data["viewer"]["blockedMembers"] == [
         {
-            "id": recruiter.id,
-            "alias": recruiter.alias,
+            "id": api.id_for(recruiter, candidate),
+            "alias": recruiter_alias,
             "fullName": None,
             "headline": None,
             "email": None,
@@ -176,16 +191,21 @@ async def test_a_block_ends_what_is_open_and_hides_both_ways(api, db):
         }
     ]
     # Blocking again is harmless; the blocked side cannot "block back" a ghost.
-    assert (await block(api, candidate, "blockMember", recruiter.id))["ok"]
-    ghost = await block(api, recruiter, "blockMember", candidate.id)
+    assert (await block(api, candidate, "blockMember", api.id_for(recruiter, candidate)))["ok"]
+    ghost = await block(api, recruiter, "blockMember", api.id_for(candidate, recruiter))
     assert ghost == await block(api, recruiter, "blockMember", unknown_profile_id())
     assert [e["code"] for e in ghost["userErrors"]] == ["NOT_FOUND"]
 
     # Unblocking brings the member back, the ended contact stays ended.
-    assert (await block(api, candidate, "unblockMember", recruiter.id))["ok"]
-    assert (await api(READ, {"id": candidate.id}, recruiter.token))["data"]["profile"]
+    assert (await block(api, candidate, "unblockMember", api.id_for(recruiter, candidate)))["ok"]
+    assert (await api(READ, {"id": api.id_for(candidate, recruiter)}, recruiter.token))["data"][
+        "profile"
+    ]
     statuses = {c["counterpart"]["id"]: c["status"] for c in await my_contacts(api, recruiter)}
-    assert statuses == {candidate.id: "ENDED", bystander.id: "PENDING"}
+    assert statuses == {
+        api.id_for(candidate, recruiter): "ENDED",
+        api.id_for(bystander, recruiter): "PENDING",
+    }
 
 
 async def test_a_company_block_withdraws_pending_requests(api, db):
@@ -197,7 +217,7 @@ async def test_a_company_block_withdraws_pending_requests(api, db):
     assert (await _edge_statuses(db))[personal("Cara")] == "WITHDRAWN"
     data = await api.data("{ viewer { blockedCompanies { id name } } }", token=candidate.token)
     assert data["viewer"]["blockedCompanies"] == [{"id": northwind, "name": "Northwind"}]
-    again = await send(api, recruiter, candidate.id, personal("Cara", "Again."))
+    again = await send(api, recruiter, api.id_for(candidate, recruiter), personal("Cara", "Again."))
     assert [e["code"] for e in again["userErrors"]] == ["NOT_FOUND"]
 
     assert (await block(api, candidate, "unblockCompany", northwind))["ok"]
@@ -219,11 +239,17 @@ async def test_a_recruiter_blocking_a_company_hides_himself_from_its_members_onl
     await api.update_profile(candidate, currentEmployerId=acme)
     assert (await block(api, recruiter, "blockCompany", acme))["ok"]
     # He vanishes for Acme's verified members, and nobody vanishes for him.
-    assert (await api(READ, {"id": recruiter.id}, acme_recruiter.token))["data"]["profile"] is None
-    assert (await api(READ, {"id": acme_recruiter.id}, recruiter.token))["data"]["profile"]
+    seen_by_acme = api.id_for(recruiter, acme_recruiter)
+    assert (await api(READ, {"id": seen_by_acme}, acme_recruiter.token))["data"]["profile"] is None
+    seen_by_him = api.id_for(acme_recruiter, recruiter)
+    assert (await api(READ, {"id": seen_by_him}, recruiter.token))["data"]["profile"]
     # A declared employer makes nobody a member: the candidate and he see each other.
-    assert (await api(READ, {"id": candidate.id}, recruiter.token))["data"]["profile"]
-    assert (await api(READ, {"id": recruiter.id}, candidate.token))["data"]["profile"]
+    assert (await api(READ, {"id": api.id_for(candidate, recruiter)}, recruiter.token))["data"][
+        "profile"
+    ]
+    assert (await api(READ, {"id": api.id_for(recruiter, candidate)}, candidate.token))["data"][
+        "profile"
+    ]
 
 
 async def test_hide_from_current_employer(api, db):
@@ -233,21 +259,23 @@ async def test_hide_from_current_employer(api, db):
     await api.update_profile(candidate, currentEmployerId=acme)
     hidden = await api.data("{ viewer { hideFromCurrentEmployer } }", token=candidate.token)
     assert hidden["viewer"]["hideFromCurrentEmployer"] is True  # on by default
-    assert (await api(READ, {"id": candidate.id}, employer_recruiter.token))["data"][
-        "profile"
-    ] is None
+    assert (
+        await api(READ, {"id": api.id_for(candidate, employer_recruiter)}, employer_recruiter.token)
+    )["data"]["profile"] is None
 
     await api.data(HIDE, {"h": False}, candidate.token)
-    assert (await api(READ, {"id": candidate.id}, employer_recruiter.token))["data"]["profile"]
+    assert (
+        await api(READ, {"id": api.id_for(candidate, employer_recruiter)}, employer_recruiter.token)
+    )["data"]["profile"]
     await request_ok(api, employer_recruiter, candidate, personal("Cara"))
 
     # Turning it back on ends what is open with the employer's members, at once.
     await api.data(HIDE, {"h": True}, candidate.token)
     assert (await _edge_statuses(db))[personal("Cara")] == "WITHDRAWN"
     assert await my_contacts(api, employer_recruiter) == []
-    assert await _answers(api, employer_recruiter, candidate.id) == await _answers(
-        api, employer_recruiter, unknown_profile_id()
-    )
+    assert await _answers(
+        api, employer_recruiter, api.id_for(candidate, employer_recruiter)
+    ) == await _answers(api, employer_recruiter, unknown_profile_id())
 
 
 async def test_declining_keeps_the_candidate_visible_and_unreachable_twice(api):
@@ -269,10 +297,10 @@ async def test_pages_stay_full_when_counterparts_vanish(api, db):
         await request_ok(api, recruiter, candidate, personal(f"C{i}"))
     # Two block the recruiter, one deletes their account: their edges vanish for him.
     for gone in (candidates[4], candidates[1]):
-        await block(api, gone, "blockMember", recruiter.id)
+        await block(api, gone, "blockMember", api.id_for(recruiter, gone))
     async with db.write() as conn:
         await conn.execute(text("DELETE FROM member WHERE email = 'c3@mail.example'"))
-    visible = [candidates[i].id for i in (5, 2, 0)]  # newest first
+    visible = [api.id_for(candidates[i], recruiter) for i in (5, 2, 0)]  # newest first
 
     from tests.network_support import CONTACTS
 
@@ -287,6 +315,8 @@ async def test_pages_stay_full_when_counterparts_vanish(api, db):
     assert [e["node"]["counterpart"]["id"] for e in page["edges"]] == visible[2:]
     assert page["pageInfo"]["hasNextPage"] is False
     # The deleted member answers like an unknown id too.
-    deleted = await send(api, recruiter, candidates[3].id, personal("C3", "Again."))
+    deleted = await send(
+        api, recruiter, api.id_for(candidates[3], recruiter), personal("C3", "Again.")
+    )
     unknown = await send(api, recruiter, unknown_profile_id(), personal("C3", "Again."))
     assert deleted == unknown

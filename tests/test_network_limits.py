@@ -63,9 +63,11 @@ async def _refused(api, db, member, profile_id, message) -> list[dict]:
 async def test_message_bounds(api, db):
     recruiter = await _recruiter(api)
     [candidate] = await _candidates(api, 1)
-    short = await _refused(api, db, recruiter, candidate.id, "  Hi there, call me?  ")
+    short = await _refused(
+        api, db, recruiter, api.id_for(candidate, recruiter), "  Hi there, call me?  "
+    )
     assert [(e["code"], e["field"]) for e in short] == [("MESSAGE_TOO_SHORT", "message")]
-    long = await _refused(api, db, recruiter, candidate.id, "x" * 2001)
+    long = await _refused(api, db, recruiter, api.id_for(candidate, recruiter), "x" * 2001)
     assert [(e["code"], e["field"]) for e in long] == [("MESSAGE_TOO_LONG", "message")]
     assert await request_ok(api, recruiter, candidate, "y" * 30)
 
@@ -74,10 +76,14 @@ async def test_double_requests_are_refused(api, db):
     recruiter = await _recruiter(api)
     [candidate] = await _candidates(api, 1)
     request_id = await request_ok(api, recruiter, candidate, personal("Ann"))
-    errors = await _refused(api, db, recruiter, candidate.id, personal("Ann", "Once more."))
+    errors = await _refused(
+        api, db, recruiter, api.id_for(candidate, recruiter), personal("Ann", "Once more.")
+    )
     assert [e["code"] for e in errors] == ["DUPLICATE_REQUEST"]
     await respond(api, candidate, request_id, True)
-    errors = await _refused(api, db, recruiter, candidate.id, personal("Ann", "Once more."))
+    errors = await _refused(
+        api, db, recruiter, api.id_for(candidate, recruiter), personal("Ann", "Once more.")
+    )
     assert [e["code"] for e in errors] == ["DUPLICATE_REQUEST"]
 
 
@@ -88,12 +94,20 @@ async def test_non_contactable_candidates_answer_like_unknown_ids(api, db):
     await api.update_profile(candidate, contactable=False)
     unknown = await _refused(api, db, recruiter, unknown_profile_id(), personal("Ann"))
     assert [(e["code"], e["field"]) for e in unknown] == [("NOT_FOUND", "profileId")]
-    assert await _refused(api, db, recruiter, candidate.id, personal("Ann")) == unknown
+    assert (
+        await _refused(api, db, recruiter, api.id_for(candidate, recruiter), personal("Ann"))
+        == unknown
+    )
     # Recruiters are not contactable either, and the answer is the same.
-    assert await _refused(api, db, recruiter, colleague.id, personal("Sam")) == unknown
+    assert (
+        await _refused(api, db, recruiter, api.id_for(colleague, recruiter), personal("Sam"))
+        == unknown
+    )
     assert await _refused(api, db, recruiter, "garbage", personal("Sam")) == unknown
     # The profile itself stays readable: contactability says why, without revealing more.
-    profile = (await api.data(PROFILE, {"id": candidate.id}, recruiter.token))["profile"]
+    profile = (await api.data(PROFILE, {"id": api.id_for(candidate, recruiter)}, recruiter.token))[
+        "profile"
+    ]
     assert profile["contactability"] == {"canRequestContact": False, "reason": "UNAVAILABLE"}
 
 
@@ -103,7 +117,7 @@ async def test_pending_quota(api, db):
     candidates = await _candidates(api, 3)
     first = await request_ok(api, recruiter, candidates[0], personal("A"))
     await request_ok(api, recruiter, candidates[1], personal("B"))
-    errors = await _refused(api, db, recruiter, candidates[2].id, personal("C"))
+    errors = await _refused(api, db, recruiter, api.id_for(candidates[2], recruiter), personal("C"))
     assert [e["code"] for e in errors] == ["QUOTA_EXCEEDED"]
     # An answered or withdrawn request frees its place.
     await api.data(WITHDRAW, {"r": first}, recruiter.token)
@@ -117,10 +131,14 @@ async def test_daily_quota_is_a_rolling_24_hours(api, db, clock):
     for i in range(3):
         request_id = await request_ok(api, recruiter, candidates[i], personal(f"C{i}"))
         await api.data(WITHDRAW, {"r": request_id}, recruiter.token)  # not a pending-quota matter
-    errors = await _refused(api, db, recruiter, candidates[3].id, personal("C3"))
+    errors = await _refused(
+        api, db, recruiter, api.id_for(candidates[3], recruiter), personal("C3")
+    )
     assert [e["code"] for e in errors] == ["QUOTA_EXCEEDED"]
     clock.advance(hours=23)
-    errors = await _refused(api, db, recruiter, candidates[3].id, personal("C3"))
+    errors = await _refused(
+        api, db, recruiter, api.id_for(candidates[3], recruiter), personal("C3")
+    )
     assert [e["code"] for e in errors] == ["QUOTA_EXCEEDED"]
     clock.advance(hours=1, seconds=1)
     assert await request_ok(api, recruiter, candidates[3], personal("C3"))
@@ -138,7 +156,9 @@ async def test_template_messages_are_refused_after_three_candidates(api, db):
     ids = [
         await request_ok(api, recruiter, c, v) for c, v in zip(candidates, variants, strict=False)
     ]
-    errors = await _refused(api, db, recruiter, candidates[3].id, template + "!!")
+    errors = await _refused(
+        api, db, recruiter, api.id_for(candidates[3], recruiter), template + "!!"
+    )
     assert [(e["code"], e["field"]) for e in errors] == [("TEMPLATE_MESSAGE", "message")]
     # A personal message goes through; the same text to a former recipient is not a new one.
     assert await request_ok(api, recruiter, candidates[3], personal("Dee"))
@@ -151,7 +171,9 @@ async def test_template_limit_is_configurable(api, db):
     recruiter = await _recruiter(api)
     candidates = await _candidates(api, 2)
     await request_ok(api, recruiter, candidates[0], personal("someone"))
-    errors = await _refused(api, db, recruiter, candidates[1].id, personal("someone"))
+    errors = await _refused(
+        api, db, recruiter, api.id_for(candidates[1], recruiter), personal("someone")
+    )
     assert [e["code"] for e in errors] == ["TEMPLATE_MESSAGE"]
 
 
@@ -184,7 +206,9 @@ async def test_pending_requests_expire(api, db, clock):
     assert await snapshot(db) == before
 
     # The pair is free again: the recruiter may write anew.
-    profile = (await api.data(PROFILE, {"id": candidate.id}, recruiter.token))["profile"]
+    profile = (await api.data(PROFILE, {"id": api.id_for(candidate, recruiter)}, recruiter.token))[
+        "profile"
+    ]
     assert profile["contactability"]["canRequestContact"] is True
     again = await request_ok(api, recruiter, candidate, personal("Ann", "A month later."))
     statuses = {c["id"]: c["status"] for c in await my_contacts(api, recruiter)}
@@ -208,7 +232,9 @@ def _recruiter_view(node: dict) -> dict:
 
 async def _recruiter_observations(api, recruiter, candidate, request_id) -> dict:
     [node] = [n for n in await my_contacts(api, recruiter) if n["id"] == request_id]
-    profile = (await api.data(PROFILE, {"id": candidate.id}, recruiter.token))["profile"]
+    profile = (await api.data(PROFILE, {"id": api.id_for(candidate, recruiter)}, recruiter.token))[
+        "profile"
+    ]
     node_view = await api.data(
         "query($id: ID!) { node(id: $id) { ... on ContactRequest { status respondedAt } } }",
         {"id": request_id},
@@ -239,7 +265,12 @@ async def test_a_decline_looks_like_an_expiry_to_the_recruiter(api, db, clock):
         b = await _recruiter_observations(api, recruiter, ignorer, ignored)
         assert a == b
         again = [
-            [e["code"] for e in (await send(api, recruiter, c.id, personal(c.alias)))["userErrors"]]
+            [
+                e["code"]
+                for e in (await send(api, recruiter, api.id_for(c, recruiter), personal(c.alias)))[
+                    "userErrors"
+                ]
+            ]
             for c in (decliner, ignorer)
         ]
         assert again[0] == again[1]

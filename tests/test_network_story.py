@@ -33,22 +33,26 @@ async def test_the_whole_story(api):
     recruiter, candidate = await _world(api)
 
     # The recruiter opens the candidate's profile by id: anonymous, but reachable.
-    seen = (await api.data(PROFILE, {"id": candidate.id}, recruiter.token))["profile"]
-    assert seen["alias"] == candidate.alias
+    seen = (await api.data(PROFILE, {"id": api.id_for(candidate, recruiter)}, recruiter.token))[
+        "profile"
+    ]
+    assert seen["alias"] == api.alias_for(candidate, recruiter)
     assert seen["fullName"] is None and seen["email"] is None
     assert seen["headline"] == "Database engineer"
     assert seen["contactability"] == {"canRequestContact": True, "reason": None}
 
     # ... and sends a personal message.
-    sent = await send(api, recruiter, candidate.id, MESSAGE)
+    sent = await send(api, recruiter, api.id_for(candidate, recruiter), MESSAGE)
     assert sent["userErrors"] == []
     request = sent["request"]
     assert request["status"] == "PENDING"
     assert request["message"] == MESSAGE
     assert request["respondedAt"] is None
-    assert request["counterpart"]["id"] == candidate.id
+    assert request["counterpart"]["id"] == api.id_for(candidate, recruiter)
     assert request["counterpart"]["fullName"] is None
-    seen = (await api.data(PROFILE, {"id": candidate.id}, recruiter.token))["profile"]
+    seen = (await api.data(PROFILE, {"id": api.id_for(candidate, recruiter)}, recruiter.token))[
+        "profile"
+    ]
     assert seen["contactability"] == {"canRequestContact": False, "reason": "REQUEST_PENDING"}
 
     # The candidate sees the request, with the recruiter's alias and company only.
@@ -57,7 +61,9 @@ async def test_the_whole_story(api):
     assert incoming["status"] == "PENDING"
     assert incoming["message"] == MESSAGE
     them = incoming["counterpart"]
-    assert them["alias"] == recruiter.alias and them["kind"] == "RECRUITER"
+    assert (
+        them["alias"] == await api.alias_seen(recruiter, candidate) and them["kind"] == "RECRUITER"
+    )
     assert them["currentEmployer"]["name"] == "Northwind"
     assert them["headline"] == "Hiring data engineers"
     assert them["fullName"] is None and them["email"] is None
@@ -75,10 +81,14 @@ async def test_the_whole_story(api):
     assert mine["respondedAt"] == accepted["request"]["respondedAt"]
     assert mine["counterpart"]["fullName"] == "Alice Candidate"
     assert mine["counterpart"]["email"] == "alice@mail.example"
-    seen = (await api.data(PROFILE, {"id": candidate.id}, recruiter.token))["profile"]
+    seen = (await api.data(PROFILE, {"id": api.id_for(candidate, recruiter)}, recruiter.token))[
+        "profile"
+    ]
     assert seen["fullName"] == "Alice Candidate"
     assert seen["contactability"]["reason"] == "ALREADY_CONTACT"
-    their = (await api.data(PROFILE, {"id": recruiter.id}, candidate.token))["profile"]
+    their = (await api.data(PROFILE, {"id": api.id_for(recruiter, candidate)}, candidate.token))[
+        "profile"
+    ]
     assert their["fullName"] == "Rita Recruiter"
 
     # The candidate ends the contact; the recruiter loses them on the next request.
@@ -90,10 +100,14 @@ async def test_the_whole_story(api):
     assert mine["status"] == "ENDED"
     assert mine["counterpart"]["fullName"] is None
     assert mine["counterpart"]["email"] is None
-    seen = (await api.data(PROFILE, {"id": candidate.id}, recruiter.token))["profile"]
+    seen = (await api.data(PROFILE, {"id": api.id_for(candidate, recruiter)}, recruiter.token))[
+        "profile"
+    ]
     assert seen["fullName"] is None and seen["email"] is None
     assert seen["headline"] == "Database engineer"  # RECRUITERS fields stay
-    their = (await api.data(PROFILE, {"id": recruiter.id}, candidate.token))["profile"]
+    their = (await api.data(PROFILE, {"id": api.id_for(recruiter, candidate)}, candidate.token))[
+        "profile"
+    ]
     assert their["fullName"] is None
 
 
@@ -105,11 +119,13 @@ async def test_confidential_search_shows_only_sector_and_size_until_accepted(api
 
     [incoming] = await my_contacts(api, candidate)
     them = incoming["counterpart"]
-    assert them["alias"] == recruiter.alias
+    assert them["alias"] == await api.alias_seen(recruiter, candidate)
     assert them["currentEmployer"] is None
     assert them["employerSector"] == "Logistics"
     assert them["employerSizeBand"] == "S1001_5000"
-    profile = (await api.data(PROFILE, {"id": recruiter.id}, candidate.token))["profile"]
+    profile = (await api.data(PROFILE, {"id": api.id_for(recruiter, candidate)}, candidate.token))[
+        "profile"
+    ]
     assert profile["currentEmployer"] is None and profile["employerSector"] == "Logistics"
 
     await respond(api, candidate, request_id, True)

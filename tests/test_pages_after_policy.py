@@ -54,9 +54,9 @@ async def test_contacts_hidden_and_deleted_edges_at_the_page_boundary_answer_ali
     assert page_info(visible["viewer"], "contacts")["hasNextPage"] is True
     after = page_info(visible["viewer"], "contacts")["endCursor"]
     [rest] = (await api.data(CONTACTS, {"after": after}, rita.token))["viewer"]["contacts"]["edges"]
-    assert rest["node"]["counterpart"]["id"] == oldest.id
+    assert rest["node"]["counterpart"]["id"] == api.id_for(oldest, rita)
 
-    assert (await block(api, oldest, "blockMember", rita.id))["ok"]
+    assert (await block(api, oldest, "blockMember", api.id_for(rita, oldest)))["ok"]
     hidden = await page(api, CONTACTS, rita.token, first=2)
     hidden_next = await page(api, CONTACTS, rita.token, after=after)
     await delete_account(api, oldest)
@@ -64,7 +64,9 @@ async def test_contacts_hidden_and_deleted_edges_at_the_page_boundary_answer_ali
     assert await page(api, CONTACTS, rita.token, after=after) == hidden_next
     body = (await api.data(CONTACTS, {"first": 2}, rita.token))["viewer"]["contacts"]
     assert body["pageInfo"] == {"hasNextPage": False, "endCursor": body["edges"][-1]["cursor"]}
-    assert [e["node"]["counterpart"]["id"] for e in body["edges"]] == [newest.id, middle.id]
+    assert [e["node"]["counterpart"]["id"] for e in body["edges"]] == [
+        api.id_for(m, rita) for m in (newest, middle)
+    ]
 
 
 async def test_contacts_a_hidden_edge_inside_a_page_is_replaced_by_the_next_visible_one(api):
@@ -76,15 +78,15 @@ async def test_contacts_a_hidden_edge_inside_a_page_is_replaced_by_the_next_visi
     newest_first = members[::-1]
     # The second and third newest hide from Rita: a page of 2 still holds 2 edges.
     for member in newest_first[1:3]:
-        assert (await block(api, member, "blockMember", rita.id))["ok"]
+        assert (await block(api, member, "blockMember", api.id_for(rita, member)))["ok"]
     first = (await api.data(CONTACTS, {"first": 2}, rita.token))["viewer"]["contacts"]
     seen = [e["node"]["counterpart"]["id"] for e in first["edges"]]
-    assert seen == [newest_first[0].id, newest_first[3].id]
+    assert seen == [api.id_for(newest_first[i], rita) for i in (0, 3)]
     assert first["pageInfo"]["hasNextPage"] is True
     after = first["pageInfo"]["endCursor"]
     second = (await api.data(CONTACTS, {"first": 2, "after": after}, rita.token))["viewer"]
     assert [e["node"]["counterpart"]["id"] for e in second["contacts"]["edges"]] == [
-        newest_first[4].id
+        api.id_for(newest_first[4], rita)
     ]
     assert second["contacts"]["pageInfo"]["hasNextPage"] is False
 
@@ -102,7 +104,7 @@ async def test_pipeline_hidden_and_deleted_candidates_at_the_page_boundary_answe
     visible = (await api.data(PIPELINE, {"first": 2}, sam.token))["pipeline"]
     assert visible["pageInfo"]["hasNextPage"] is True
 
-    assert (await block(api, first, "blockMember", sam.id))["ok"]
+    assert (await block(api, first, "blockMember", api.id_for(sam, first)))["ok"]
     # Still shared with the company: Rita (whom nobody blocks) sees all three.
     assert len((await api.data(PIPELINE, {}, rita.token))["pipeline"]["edges"]) == 3
     hidden = await page(api, PIPELINE, sam.token, first=2)
@@ -110,19 +112,21 @@ async def test_pipeline_hidden_and_deleted_candidates_at_the_page_boundary_answe
     assert await page(api, PIPELINE, sam.token, first=2) == hidden
     body = (await api.data(PIPELINE, {"first": 2}, sam.token))["pipeline"]
     assert body["pageInfo"]["hasNextPage"] is False
-    assert [e["node"]["counterpart"]["id"] for e in body["edges"]] == [third.id, second.id]
+    assert [e["node"]["counterpart"]["id"] for e in body["edges"]] == [
+        api.id_for(m, sam) for m in (third, second)
+    ]
 
 
 async def test_search_hidden_and_deleted_candidates_at_the_page_boundary_answer_alike(api):
     await api.company("acme.example", "Acme")
     rita = api.admins["acme.example"]
-    members = {m.id: m for m in await candidates(api, 3)}
+    members = {api.id_for(m, rita): m for m in await candidates(api, 3)}
     visible = (await api.data(SEARCH, {"first": 2}, rita.token))["searchCandidates"]
     assert visible["pageInfo"]["hasNextPage"] is True
     everyone = (await api.data(SEARCH, {"first": 3}, rita.token))["searchCandidates"]["edges"]
     boundary = members[everyone[-1]["node"]["id"]]
 
-    assert (await block(api, boundary, "blockMember", rita.id))["ok"]
+    assert (await block(api, boundary, "blockMember", api.id_for(rita, boundary)))["ok"]
     hidden = await page(api, SEARCH, rita.token, first=2)
     await delete_account(api, boundary)
     assert await page(api, SEARCH, rita.token, first=2) == hidden

@@ -102,11 +102,15 @@ async def test_acceptance_1_the_pipeline_over_http(api):
 
     token = await ats_for(api, w.rita)
     nodes = await pipeline_nodes(api, token)
-    assert sorted(_ids(nodes)) == sorted([ann.id, cara.id, dan.id])  # Bob did not share
+    assert sorted(_ids(nodes)) == sorted(
+        api.id_for(m, w.rita) for m in (ann, cara, dan)
+    )  # Bob did not share
 
     # Fields match a contact's view exactly: what Rita, Ann's contact, reads of her.
-    [ann_node] = [n for n in nodes if n["counterpart"]["id"] == ann.id]
-    contact_view = (await api.data(PROFILE, {"id": ann.id}, w.rita.token))["profile"]
+    [ann_node] = [n for n in nodes if n["counterpart"]["id"] == api.id_for(ann, w.rita)]
+    contact_view = (await api.data(PROFILE, {"id": api.id_for(ann, w.rita)}, w.rita.token))[
+        "profile"
+    ]
     assert ann_node["counterpart"] == contact_view
     assert contact_view["fullName"] == "Ann Shared" and contact_view["email"] == "ann@mail.example"
     assert contact_view["experiences"][0]["title"] == "Engineer"
@@ -117,7 +121,7 @@ async def test_acceptance_1_the_pipeline_over_http(api):
     # Cara withdraws her consent, Dan ends his contact: both gone on the next request.
     assert (await withdraw_consent(api, cara, cara_edge))["userErrors"] == []
     assert (await api.data(END, {"r": dan_edge}, dan.token))["endContact"]["userErrors"] == []
-    assert _ids(await pipeline_nodes(api, token)) == [ann.id]
+    assert _ids(await pipeline_nodes(api, token)) == [api.id_for(ann, w.rita)]
 
 
 async def test_the_pipeline_is_the_latest_accepted_first_and_pages(api):
@@ -140,7 +144,9 @@ async def test_the_pipeline_is_the_latest_accepted_first_and_pages(api):
             break
         after = page["pageInfo"]["endCursor"]
     assert pages == 3
-    assert seen == [members[i].id for i in reversed(order)]  # the latest accepted first
+    assert seen == [
+        api.id_for(members[i], w.rita) for i in reversed(order)
+    ]  # the latest accepted first
     full = await pipeline(api, token)  # first: 50 by default
     assert [e["node"]["counterpart"]["id"] for e in full["edges"]] == seen
     assert full["pageInfo"]["hasNextPage"] is False
@@ -194,7 +200,7 @@ async def test_who_may_read_the_pipeline(api, db, settings):
     # Another company's ATS and recruiters see nothing of Acme's pipeline.
     assert await pipeline_nodes(api, await ats_for(api, w.gus, "Globex ATS")) == []
     assert await pipeline_nodes(api, w.gus.token) == []
-    assert _ids(await pipeline_nodes(api, await ats_for(api, w.rita))) == [ann.id]
+    assert _ids(await pipeline_nodes(api, await ats_for(api, w.rita))) == [api.id_for(ann, w.rita)]
 
     # A revoked client's token stops at once, pipeline included.
     revoked = await ats_for(api, w.rita, "Old ATS")
@@ -222,12 +228,15 @@ async def test_company_recruiters_read_it_with_their_own_rights(api, db):
     edge = await shared_contact(api, w.rita, ann, personal("Ann"))
 
     [mine] = await pipeline_nodes(api, w.rita.token)  # Rita holds the contact
-    assert mine["counterpart"] == (await api.data(PROFILE, {"id": ann.id}, w.rita.token))["profile"]
+    assert (
+        mine["counterpart"]
+        == (await api.data(PROFILE, {"id": api.id_for(ann, w.rita)}, w.rita.token))["profile"]
+    )
     assert mine["counterpart"]["fullName"] == "Ann Shared"
 
     # Sam, a colleague, is not Ann's contact: he reads what a recruiter reads of her.
     [theirs] = await pipeline_nodes(api, w.sam.token)
-    as_recruiter = (await api.data(PROFILE, {"id": ann.id}, w.sam.token))["profile"]
+    as_recruiter = (await api.data(PROFILE, {"id": api.id_for(ann, w.sam)}, w.sam.token))["profile"]
     assert theirs["id"] == edge and theirs["counterpart"] == as_recruiter
     assert as_recruiter["fullName"] is None and as_recruiter["email"] is None
     assert as_recruiter["headline"] == "Backend engineer"
@@ -298,7 +307,9 @@ async def test_receipts_are_recorded_listed_and_withdrawn(api, db):
     assert mine["sharedWithAts"] is False and mine["status"] == "ACCEPTED"
     again = await withdraw_consent(api, ann, edge)
     assert again["userErrors"][0]["code"] == "NOT_SHARED"
-    assert _ids(await pipeline_nodes(api, await ats_for(api, w.rita))) == [other.id]
+    assert _ids(await pipeline_nodes(api, await ats_for(api, w.rita))) == [
+        api.id_for(other, w.rita)
+    ]
 
 
 async def test_only_an_acceptance_with_share_records_consent(api, db):
@@ -334,7 +345,9 @@ async def test_ends_and_blocks_end_the_sharing(api, db):
     people = {n: await api.sign_up(f"{n}@mail.example", name=n) for n in names}
     edges = {n: await shared_contact(api, w.rita, m, personal(n)) for n, m in people.items()}
     token = await ats_for(api, w.rita)
-    assert sorted(_ids(await pipeline_nodes(api, token))) == sorted(m.id for m in people.values())
+    assert sorted(_ids(await pipeline_nodes(api, token))) == sorted(
+        api.id_for(m, w.rita) for m in people.values()
+    )
 
     async def ok(data: dict) -> None:
         [payload] = data.values()
@@ -342,9 +355,19 @@ async def test_ends_and_blocks_end_the_sharing(api, db):
 
     await ok(await api.data(END, {"r": edges["ends"]}, people["ends"].token))
     await ok(await api.data(END, {"r": edges["ended_by_rita"]}, w.rita.token))
-    await ok(await api.data(BLOCK["blockMember"], {"id": w.rita.id}, people["blocks_rita"].token))
     await ok(
-        await api.data(BLOCK["blockMember"], {"id": people["blocked_by_rita"].id}, w.rita.token)
+        await api.data(
+            BLOCK["blockMember"],
+            {"id": api.id_for(w.rita, people["blocks_rita"])},
+            people["blocks_rita"].token,
+        )
+    )
+    await ok(
+        await api.data(
+            BLOCK["blockMember"],
+            {"id": api.id_for(people["blocked_by_rita"], w.rita)},
+            w.rita.token,
+        )
     )
     await ok(await api.data(BLOCK["blockCompany"], {"id": w.acme}, people["blocks_acme"].token))
     # Moving to Acme with "hide me from my current employer" on (the default):
@@ -352,8 +375,8 @@ async def test_ends_and_blocks_end_the_sharing(api, db):
     # recruiters ends, as when switching hiding on.
     await api.update_profile(people["moves"], currentEmployerId=w.acme)
 
-    assert _ids(await pipeline_nodes(api, token)) == [people["stays"].id]
-    assert _ids(await pipeline_nodes(api, w.rita.token)) == [people["stays"].id]
+    assert _ids(await pipeline_nodes(api, token)) == [api.id_for(people["stays"], w.rita)]
+    assert _ids(await pipeline_nodes(api, w.rita.token)) == [api.id_for(people["stays"], w.rita)]
     for name, member in people.items():
         [receipt] = await receipts(api, member)
         live = name == "stays"
@@ -365,9 +388,11 @@ async def test_ends_and_blocks_end_the_sharing(api, db):
         facts = await load_partner_facts(
             conn,
             ids.decode(ids.COMPANY, w.acme),
-            [ids.decode(ids.PROFILE, m.id) for m in people.values()],
+            [ids.profile_member(api.settings, None, m.id) for m in people.values()],
         )
-    consent = {name: facts[ids.decode(ids.PROFILE, m.id)] for name, m in people.items()}
+    consent = {
+        name: facts[ids.profile_member(api.settings, None, m.id)] for name, m in people.items()
+    }
     assert {n for n, f in consent.items() if f.partner_consent} == {"stays"}
     assert {n for n, f in consent.items() if f.owner_blocks_viewers_company} == {"blocks_acme"}
     assert {n for n, f in consent.items() if f.owner_hides_from_viewers_company} == {"moves"}
@@ -375,7 +400,7 @@ async def test_ends_and_blocks_end_the_sharing(api, db):
 
     # Turning "hide" off later brings back no contact: moving ended it.
     await api.data(HIDE, {"h": False}, people["moves"].token)
-    assert _ids(await pipeline_nodes(api, token)) == [people["stays"].id]
+    assert _ids(await pipeline_nodes(api, token)) == [api.id_for(people["stays"], w.rita)]
 
 
 async def test_the_ats_reads_only_what_was_consented(api):
@@ -390,7 +415,7 @@ async def test_the_ats_reads_only_what_was_consented(api):
     # Narrowed after consenting: nobody but Ann reads it any more.
     await api.set_audience(ann, "phone", "ONLY_ME")
     [node] = await pipeline_nodes(api, token)
-    as_contact = (await api.data(PROFILE, {"id": ann.id}, w.rita.token))["profile"]
+    as_contact = (await api.data(PROFILE, {"id": api.id_for(ann, w.rita)}, w.rita.token))["profile"]
     assert as_contact["salaryExpectation"] == {"min": 70000, "max": 90000, "currency": "EUR"}
     assert node["counterpart"]["salaryExpectation"] is None
     assert as_contact["phone"] is None and node["counterpart"]["phone"] is None
@@ -485,7 +510,7 @@ async def test_a_partner_token_reaches_no_candidate_outside_the_pipeline(api, qu
     ann = await api.sign_up("ann@mail.example", name="Ann")
     edge = await shared_contact(api, w.rita, ann, personal("Ann"))
     token = await ats_for(api, w.rita)
-    for target in (ann.id, edge):
+    for target in (api.id_for(ann, w.rita), edge):
         body = await api(query % target, token=token)
         assert body["data"] is None
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"

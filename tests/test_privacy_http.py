@@ -10,6 +10,8 @@ from sqlalchemy import insert
 
 from db.models import Contact
 from policies.fields import PROFILE_FIELDS
+from tests.client import Member
+from tests.network_support import unknown_profile_id
 from tests.search_world import add_peer_companies
 from views import ids
 
@@ -40,15 +42,17 @@ EXPECTED = {
 }
 
 
-async def accept_contact(db, recruiter_id: str, candidate_id: str, company_id: str) -> None:
+async def accept_contact(api, db, recruiter: Member, candidate: Member, company_id: str) -> None:
     """An accepted contact, as the network issue's API produces it."""
     now = datetime.now(UTC)
+    recruiter_id = ids.profile_member(api.settings, recruiter.audience, recruiter.id)
+    candidate_id = ids.profile_member(api.settings, None, candidate.id)
     async with db.write() as conn:
         await conn.execute(
             insert(Contact.__table__).values(
                 id=uuid.uuid4(),
-                recruiter_id=ids.decode(ids.PROFILE, recruiter_id),
-                candidate_id=ids.decode(ids.PROFILE, candidate_id),
+                recruiter_id=recruiter_id,
+                candidate_id=candidate_id,
                 company_id=ids.decode(ids.COMPANY, company_id),
                 status="ACCEPTED",
                 message="A personal message",
@@ -93,7 +97,7 @@ async def world(api, db):
         "contact": await api.sign_up("gus@globex.example", "RECRUITER"),
         "owner": owner,
     }
-    await accept_contact(db, viewers["contact"].id, owner.id, globex)
+    await accept_contact(api, db, viewers["contact"], owner, globex)
     return owner, viewers
 
 
@@ -104,20 +108,23 @@ def non_null(profile: dict) -> set[str]:
 @pytest.mark.parametrize("viewer", sorted(EXPECTED))
 async def test_each_viewer_receives_exactly_their_fields(api, world, viewer):
     owner, viewers = world
-    data = await api.data(PROFILE, {"id": owner.id}, viewers[viewer].token)
+    data = await api.data(
+        PROFILE, {"id": api.id_for(owner, viewers[viewer])}, viewers[viewer].token
+    )
     profile = data["profile"]
-    assert profile["alias"] == owner.alias
+    assert profile["alias"] == api.alias_for(owner, viewers[viewer])
     assert non_null(profile) == EXPECTED[viewer]
 
 
 async def test_current_employer_and_visitor_get_nothing(api, world):
     owner, viewers = world
-    for token in (viewers["employer recruiter"].token, None):
-        body = await api(PROFILE, {"id": owner.id}, token)
+    employer = viewers["employer recruiter"]
+    for token, known in ((employer.token, api.id_for(owner, employer)), (None, owner.id)):
+        body = await api(PROFILE, {"id": known}, token)
         assert body == {"data": {"profile": None}}
-        unknown = await api(PROFILE, {"id": ids.encode(ids.PROFILE, uuid.uuid4())}, token)
+        unknown = await api(PROFILE, {"id": unknown_profile_id()}, token)
         assert unknown == body  # a forbidden id answers like an unknown one
-        node = await api("query($id: ID!) { node(id: $id) { id } }", {"id": owner.id}, token)
+        node = await api("query($id: ID!) { node(id: $id) { id } }", {"id": known}, token)
         assert node == {"data": {"node": None}}
 
 
@@ -135,7 +142,14 @@ REAL_VIEWER_OF = {
 async def test_preview_equals_what_a_real_viewer_of_that_audience_receives(api, world, audience):
     owner, viewers = world
     preview = (await api.data(PREVIEW, {"a": audience}, owner.token))["viewer"]["previewAs"]
-    real = (await api.data(PROFILE, {"id": owner.id}, viewers[REAL_VIEWER_OF[audience]].token))[
-        "profile"
-    ]
-    assert preview == real
+    viewer = viewers[REAL_VIEWER_OF[audience]]
+    real = (await api.data(PROFILE, {"id": api.id_for(owner, viewer)}, viewer.token))["profile"]
+    # The fields are the audience's; the id and alias are the owner's own: each company
+    # knows her under its own pair (Promise: Pseudonyms per company), so there is no
+    # one pair "recruiters" see to show.
+    assert (preview["id"], preview["alias"]) == (owner.id, owner.alias)
+    assert (real["id"], real["alias"]) == (api.id_for(owner, viewer), api.alias_for(owner, viewer))
+    unnamed = ("id", "alias")
+    assert {k: v for k, v in preview.items() if k not in unnamed} == {
+        k: v for k, v in real.items() if k not in unnamed
+    }

@@ -10,6 +10,8 @@ order) for the three cases; ``bench/refusals.py`` measures the times.
 
 from __future__ import annotations
 
+import uuid
+
 from tests.client import PASSWORD, Api, Member
 from tests.network_support import (
     BLOCK,
@@ -23,6 +25,7 @@ from tests.network_support import (
     unknown_profile_id,
     unknown_request_id,
 )
+from views import ids
 
 READ = "query($id: ID!) { profile(id: $id) { id alias headline kind } }"
 RESOLVE = "query($id: ID!) { node(id: $id) { id ... on Profile { alias headline } } }"
@@ -56,12 +59,22 @@ EDGE_PATHS = {
 }
 
 
-async def deleted_member(api: Api, email: str) -> str:
-    """The id of a member who signed up, then deleted their account."""
+async def deleted_member(api: Api, email: str, viewer: Member) -> str:
+    """The id ``viewer`` knew a member by who signed up, then deleted their account."""
     gone = await api.sign_up(email, "CANDIDATE", "Gone Soon")
+    known = api.id_for(gone, viewer)
     done = await api.data(DELETE, {"p": PASSWORD}, gone.token)
     assert done["deleteAccount"]["ok"], done
-    return gone.id
+    return known
+
+
+def nobody_id(api: Api, viewer: Member) -> str:
+    """An id ``viewer``'s audience could have been given (it opens under their key)
+    that names no member: the unknown member the refusals must look like. An id that
+    does not open at all (``unknown_profile_id``, another audience's) names nobody
+    before any lookup, like a malformed one."""
+    assert api.settings is not None
+    return ids.profile_id(api.settings, viewer.audience, uuid.uuid4())
 
 
 async def refusal_world(api: Api) -> tuple[Member, Member, dict[str, str]]:
@@ -71,17 +84,17 @@ async def refusal_world(api: Api) -> tuple[Member, Member, dict[str, str]]:
     recruiter = api.admins["acme.example"]
     visible = await api.sign_up("vic@mail.example", "CANDIDATE", "Vic")
     blocker = await api.sign_up("bea@mail.example", "CANDIDATE", "Bea")
-    assert (await block(api, blocker, "blockMember", recruiter.id))["ok"]
+    assert (await block(api, blocker, "blockMember", api.id_for(recruiter, blocker)))["ok"]
     company_blocker = await api.sign_up("cid@mail.example", "CANDIDATE", "Cid")
     acme = (
         await api.data("{ viewer { profile { currentEmployer { id } } } }", token=recruiter.token)
     )["viewer"]["profile"]["currentEmployer"]["id"]
     assert (await block(api, company_blocker, "blockCompany", acme))["ok"]
     refused = {
-        "unknown": unknown_profile_id(),
-        "deleted": await deleted_member(api, "dan@mail.example"),
-        "hidden by a member block": blocker.id,
-        "hidden by a company block": company_blocker.id,
+        "unknown": nobody_id(api, recruiter),
+        "deleted": await deleted_member(api, "dan@mail.example", recruiter),
+        "hidden by a member block": api.id_for(blocker, recruiter),
+        "hidden by a company block": api.id_for(company_blocker, recruiter),
     }
     return recruiter, visible, refused
 
@@ -119,9 +132,14 @@ async def assert_alike(api: Api, db, token: str, refused: dict[str, str], paths)
 async def test_unknown_deleted_and_hidden_send_the_same_statements_and_bytes(api, db):
     recruiter, visible, refused = await refusal_world(api)
     unknown = await assert_alike(api, db, recruiter.token, refused, PATHS)
+    # An id that opens under no key of the recruiter's names nobody before any
+    # lookup (nothing to take alike with), but answers with the very same bytes.
+    for path in PATHS:
+        forged, _ = await answer(api, db, path, unknown_profile_id(), recruiter.token)
+        assert forged == unknown[path][0], path
     # Control: a member the recruiter may see gets another answer.
     for path in ("sendContactRequest", "profile", "node"):
-        seen, _ = await answer(api, db, path, visible.id, recruiter.token)
+        seen, _ = await answer(api, db, path, api.id_for(visible, recruiter), recruiter.token)
         assert seen != unknown[path][0], path
 
 
@@ -153,7 +171,7 @@ async def edge_world(api: Api) -> tuple[Member, dict[str, str]]:
     hidden = await request_ok(api, rita, blocker, personal("Bea"))
     theirs = await request_ok(api, gus, other, personal("Oto"))
     assert (await api.data(DELETE, {"p": PASSWORD}, leaver.token))["deleteAccount"]["ok"]
-    assert (await block(api, blocker, "blockMember", rita.id))["ok"]
+    assert (await block(api, blocker, "blockMember", api.id_for(rita, blocker)))["ok"]
     return rita, {
         "unknown": unknown_request_id(),
         "deleted": deleted,

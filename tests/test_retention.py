@@ -139,7 +139,8 @@ async def test_rows_past_their_period_go_and_rows_within_stay(db, settings):
         consented = await contact("request-consented-ended-old", cand, "ENDED",
                                   ended_at=rows.ago(keep + 1))  # fmt: skip
         await rows.add("receipt", "consent_receipt", contact_id=consented, candidate_id=cand,
-                       company_id=company, purpose="p", fields=["email"], created_at=rows.ago(400),
+                       company_id=company, counterpart="alias-rec, Co", purpose="p",
+                       fields=["email"], created_at=rows.ago(400),
                        withdrawn_at=rows.ago(keep + 1))  # fmt: skip
 
     worker = Worker(dataclasses.replace(settings, retention=retention), db)
@@ -201,7 +202,7 @@ async def test_the_command_line_worker_delivers_and_stops_cleanly(
                            webhook_url=receiver.url, webhook_salt="salt")  # fmt: skip
             receipt = {"contact_id": uuid.uuid4(), "candidate_id": people["cand"],
                        "company_id": company, "fields": ["email"]}  # fmt: skip
-            await notices.notify(conn, notices.CONSENT_WITHDRAWN, [receipt], now)
+            await notices.notify(settings, conn, notices.CONSENT_WITHDRAWN, [receipt], now)
         env = _env(database_url, settings, tmp_path)
         process = subprocess.Popen(
             [sys.executable, "app.py", "worker"],

@@ -39,6 +39,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from app import create_app
 from auth.security import TokenClaims, issue_token
+from config import Settings
 from db import facts as facts_db
 from db.engine import Database
 from db.models import AuthSession, Company, CompanyBlock, Contact, Member, MemberBlock, Profile
@@ -516,10 +517,11 @@ def _profile_row(member_id, employer, *, hide, contactable, **values) -> dict:
 
 
 class Harness:
-    def __init__(self, db: Database, http: httpx.AsyncClient, secret: str) -> None:
+    def __init__(self, db: Database, http: httpx.AsyncClient, settings: Settings) -> None:
         self.db = db
         self.http = http
-        self.secret = secret
+        self.settings = settings
+        self.secret = settings.secret_key
         self.worlds = 0
         self.matched = 0  # worlds where some candidate matched
         self.ranked = 0  # worlds where several matched a text clause
@@ -539,7 +541,7 @@ class Harness:
             api_filter["currentEmployerId"] = ids.encode(ids.COMPANY, employer)
             f = {**f, "currentEmployerId": f["currentEmployerId"] % len(world.company_ids)}
         want, shown = await expected(self.db, world, can, f)
-        got, pages = await self.search(token, api_filter, first)
+        got, pages = await self.search(token, api_filter, first, world.company_ids[0])
         assert [n for n, _ in got] == want, (f, first)
         for member_id, node in got:
             for name in ("region", "skills", "headline", "openToOpportunities"):
@@ -551,7 +553,8 @@ class Harness:
     async def store(self, world: World) -> str:
         return await store(self.db, world, self.secret)
 
-    async def search(self, token: str, f: dict, first: int):
+    async def search(self, token: str, f: dict, first: int, audience: uuid.UUID):
+        """The viewer's pages, each profile by its row id (opened under the viewer's company key)."""
         got, pages, after = [], [], None
         while True:
             response = await self.http.post(
@@ -563,7 +566,10 @@ class Harness:
             assert "errors" not in body, body
             page = body["data"]["searchCandidates"]
             pages.append(len(page["edges"]))
-            got += [(ids.decode(ids.PROFILE, e["node"]["id"]), e["node"]) for e in page["edges"]]
+            got += [
+                (ids.profile_member(self.settings, audience, e["node"]["id"]), e["node"])
+                for e in page["edges"]
+            ]
             if not page["pageInfo"]["hasNextPage"]:
                 return got, pages
             after = page["pageInfo"]["endCursor"]
@@ -592,7 +598,7 @@ async def app(settings, db):
 
 
 async def test_search_returns_exactly_what_the_policy_allows(db, http, settings):
-    harness = Harness(db, http, settings.secret_key)
+    harness = Harness(db, http, settings)
     loop = asyncio.get_running_loop()
 
     @hypothesis_settings(

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from tests.network_support import unknown_profile_id
 from tests.search_world import SEARCH, add_contacts, insert_candidates, insert_company
 from views import ids
 
@@ -40,8 +41,8 @@ async def _page(api, token, first, after=None, filter=None, query=SEARCH) -> dic
     return data["searchCandidates"]
 
 
-def _members(page: dict) -> list[uuid.UUID]:
-    return [ids.decode(ids.PROFILE, e["node"]["id"]) for e in page["edges"]]
+def _members(api, page: dict, viewer) -> list[uuid.UUID]:
+    return [api.uuid_seen(e["node"]["id"], viewer) for e in page["edges"]]
 
 
 @pytest.mark.parametrize("filter", [None, {"text": "python"}], ids=["by key", "by relevance"])
@@ -54,7 +55,7 @@ async def test_pages_are_full_and_stable_when_rows_are_inserted(api, db, recruit
 
     first = await _page(api, token, 10, filter=filter)
     assert len(first["edges"]) == 10 and first["pageInfo"]["hasNextPage"]
-    seen = _members(first)
+    seen = _members(api, first, recruiter)
     # New candidates arrive between pages, with every relevance, before and after the cursor.
     for n in range(1, 5):
         await insert_candidates(db, 5, headline=" ".join(["python"] * n) + " dev")
@@ -63,7 +64,7 @@ async def test_pages_are_full_and_stable_when_rows_are_inserted(api, db, recruit
     while after:
         page = await _page(api, token, 10, after, filter)
         sizes.append(len(page["edges"]))
-        seen += _members(page)
+        seen += _members(api, page, recruiter)
         after = page["pageInfo"]["endCursor"] if page["pageInfo"]["hasNextPage"] else None
 
     assert len(seen) == len(set(seen)), "a row was served twice"
@@ -90,6 +91,7 @@ async def test_first_is_capped_at_100_and_never_negative(api, db, recruiter):
     [
         ({"after": "not a cursor"}, "after"),
         ({"after": ids.encode(ids.PROFILE, uuid.uuid4())}, "after"),
+        ({"after": unknown_profile_id()}, "after"),
         ({"f": {"currentEmployerId": "co_nope"}}, "currentEmployerId"),
         ({"f": {"text": "x" * 201}}, "text"),
         ({"f": {"region": "Bre\u0000tagne"}}, "region"),
@@ -125,7 +127,7 @@ async def test_statements_per_request_are_constant_whatever_first_is(api, db, ac
         skills=["python"],
     )
     # Contacts read CONTACTS fields, which are logged: the access-log insert runs too.
-    await add_contacts(db, recruiter.id, members, acme)
+    await add_contacts(db, api.uuid_of(recruiter), members, acme)
     counts = {}
     for first in (1, 20, 100):
         for filter in (None, {"text": "python", "skills": ["python"], "region": "bretagne"}):

@@ -19,9 +19,11 @@ from tests.search_world import (
     block_member,
     candidate,
     delete_member,
+    handle,
     set_profile,
     uid,
 )
+from views import ids
 
 
 async def _search(api, token, filter=None, first=20, after=None) -> dict:
@@ -29,8 +31,10 @@ async def _search(api, token, filter=None, first=20, after=None) -> dict:
     return data["searchCandidates"]
 
 
-async def _found(api, token, filter=None) -> list[str]:
-    return [e["node"]["id"] for e in (await _search(api, token, filter, first=100))["edges"]]
+async def _found(api, viewer, filter=None) -> list[str]:
+    """The handles (``search_world.candidate``) of what ``viewer`` finds."""
+    page = await _search(api, viewer.token, filter, first=100)
+    return [handle(api, e["node"]["id"], viewer) for e in page["edges"]]
 
 
 @pytest.fixture
@@ -70,7 +74,7 @@ async def test_a_clause_on_a_hidden_field_does_not_match(api, db, world, field, 
     hides = await candidate(db, {field: "CONTACTS"}, **values)
     only_me = await candidate(db, {field: "ONLY_ME"}, **values)
     shows = await candidate(db, {field: "RECRUITERS"}, **values)
-    found = await _found(api, world["recruiter"].token, filter)
+    found = await _found(api, world["recruiter"], filter)
     assert shows in found
     assert hides not in found
     assert only_me not in found
@@ -83,14 +87,14 @@ async def test_a_contact_is_found_by_a_field_shown_to_contacts_only(api, db, wor
     stranger = await candidate(db, {"skills": "CONTACTS"}, skills=["cobol"])
     pending = await candidate(db, {"skills": "CONTACTS"}, skills=["cobol"])
     recruiter = world["recruiter"]
-    await add_contact(db, recruiter.id, contact, world["acme"], "ACCEPTED")
-    await add_contact(db, recruiter.id, private, world["acme"], "ACCEPTED")
-    await add_contact(db, recruiter.id, pending, world["acme"], "PENDING")
+    await add_contact(db, api.uuid_of(recruiter), contact, world["acme"], "ACCEPTED")
+    await add_contact(db, api.uuid_of(recruiter), private, world["acme"], "ACCEPTED")
+    await add_contact(db, api.uuid_of(recruiter), pending, world["acme"], "PENDING")
     other = await api.sign_up("otto@acme.example", "RECRUITER", "Otto")
 
-    assert await _found(api, recruiter.token, {"skills": ["cobol"]}) == [contact]
-    assert await _found(api, other.token, {"skills": ["cobol"]}) == []
-    assert stranger not in await _found(api, recruiter.token, {"skills": ["cobol"]})
+    assert await _found(api, recruiter, {"skills": ["cobol"]}) == [contact]
+    assert await _found(api, other, {"skills": ["cobol"]}) == []
+    assert stranger not in await _found(api, recruiter, {"skills": ["cobol"]})
 
 
 async def test_min_years_uses_the_band_when_only_the_band_is_readable(api, db, world):
@@ -98,37 +102,37 @@ async def test_min_years_uses_the_band_when_only_the_band_is_readable(api, db, w
     band_only = await candidate(db, years_of_experience=12)  # band "10-20"
     no_band = await candidate(db, {"experienceBand": "CONTACTS"}, years_of_experience=12)
     exact = await candidate(db, {"yearsOfExperience": "RECRUITERS"}, years_of_experience=12)
-    token = world["recruiter"].token
-    assert set(await _found(api, token, {"minYearsOfExperience": 10})) == {band_only, exact}
+    viewer = world["recruiter"]
+    assert set(await _found(api, viewer, {"minYearsOfExperience": 10})) == {band_only, exact}
     # 11 years is not proven by "10-20"; the exact 12 is readable for `exact` only.
-    assert await _found(api, token, {"minYearsOfExperience": 11}) == [exact]
-    assert no_band not in await _found(api, token, {"minYearsOfExperience": 0})
+    assert await _found(api, viewer, {"minYearsOfExperience": 11}) == [exact]
+    assert no_band not in await _found(api, viewer, {"minYearsOfExperience": 0})
 
 
 async def test_ranking_uses_readable_text_only(api, db, world):
     """A hidden summary full of the query's word must not lift a candidate above another."""
-    token = world["recruiter"].token
+    viewer = world["recruiter"]
     words = {"headline": "python engineer", "summary": "python python python python python"}
     stuffed = await candidate(db, **words)
     plain = await candidate(db, headline="python python engineer")
     # Control: once the summary is readable, its words do rank `stuffed` first.
     await set_profile(db, stuffed, audiences={"summary": "RECRUITERS"})
-    assert await _found(api, token, {"text": "python"}) == [stuffed, plain]
+    assert await _found(api, viewer, {"text": "python"}) == [stuffed, plain]
     # Hidden again (the default): only the headlines count, and `plain` says it more.
     await set_profile(db, stuffed, audiences={"summary": "CONTACTS"})
-    assert await _found(api, token, {"text": "python"}) == [plain, stuffed]
+    assert await _found(api, viewer, {"text": "python"}) == [plain, stuffed]
 
 
 async def test_ties_are_broken_by_an_opaque_key_not_by_a_hidden_field(api, db, world):
     """Equal relevance: the order is the members' random ids, whatever their hidden fields."""
-    token = world["recruiter"].token
+    viewer = world["recruiter"]
     members = [
         await candidate(db, headline="golang developer", years_of_experience=40 - n)
         for n in range(6)
     ]
     by_key = sorted(members, key=uid)
-    assert await _found(api, token, {"text": "golang"}) == by_key
-    assert await _found(api, token) == by_key
+    assert await _found(api, viewer, {"text": "golang"}) == by_key
+    assert await _found(api, viewer) == by_key
 
 
 async def test_rows_are_visible_contactable_live_candidates_only(api, db, world):
@@ -148,21 +152,21 @@ async def test_rows_are_visible_contactable_live_candidates_only(api, db, world)
     other_recruiter = await api.sign_up("otto@acme.example", "RECRUITER", "Otto")
     await api.update_profile(other_recruiter, region="Bretagne")
     await delete_member(db, deleted)
-    await block_member(db, blocks_me, recruiter.id)
-    await block_member(db, recruiter.id, blocked_by_me)
+    await block_member(db, blocks_me, api.uuid_of(recruiter))
+    await block_member(db, api.uuid_of(recruiter), blocked_by_me)
     await block_company(db, blocks_my_company, world["acme"])
-    await block_company(db, recruiter.id, world["globex"])
+    await block_company(db, api.uuid_of(recruiter), world["globex"])
 
-    found = await _found(api, recruiter.token, {"region": "Bretagne"})
+    found = await _found(api, recruiter, {"region": "Bretagne"})
     # Company blocks and hiding are one-way: the recruiter's own block of Globex
     # hides nobody from him (a candidate working there stays in his results).
     assert sorted(found, key=uid) == sorted([visible, colleague_open, at_blocked_company], key=uid)
     hidden = (unreachable, deleted, blocks_me, blocked_by_me, blocks_my_company)
-    hidden += (colleague_hidden, other_recruiter.id)
+    hidden += (colleague_hidden, ids.encode(ids.PROFILE, api.uuid_of(other_recruiter)))
     assert not set(hidden) & set(found)
     # Nor does his own "hide me from my employer" flag: it hides him, not them.
-    await set_profile(db, recruiter.id, hide_from_current_employer=True)
-    assert await _found(api, recruiter.token, {"region": "Bretagne"}) == found
+    await set_profile(db, api.uuid_of(recruiter), hide_from_current_employer=True)
+    assert await _found(api, recruiter, {"region": "Bretagne"}) == found
 
 
 async def test_only_verified_recruiters_may_search(api, world):

@@ -65,7 +65,9 @@ async def test_a_counter_does_not_get_past_the_template_limit(api, db) -> None:
     for i, candidate in enumerate(candidates[:3]):
         assert await request_ok(api, recruiter, candidate, f"{BASE} Ref {i}")
     for i, candidate in enumerate(candidates[3:], start=3):
-        errors = await _refused(api, db, recruiter, candidate.id, f"{BASE} Ref {i}")
+        errors = await _refused(
+            api, db, recruiter, api.id_for(candidate, recruiter), f"{BASE} Ref {i}"
+        )
         assert [(e["code"], e["field"]) for e in errors] == [("TEMPLATE_MESSAGE", "message")]
 
 
@@ -75,7 +77,7 @@ async def test_names_and_invisible_characters_do_not_get_past_it(api, db) -> Non
     for candidate, (variant, _) in zip(candidates[:3], NEAR_COPIES[:3], strict=True):
         assert await request_ok(api, recruiter, candidate, variant)
     disguised = NEAR_COPIES[4][0].replace("Alice", "Dora")
-    errors = await _refused(api, db, recruiter, candidates[3].id, disguised)
+    errors = await _refused(api, db, recruiter, api.id_for(candidates[3], recruiter), disguised)
     assert [e["code"] for e in errors] == ["TEMPLATE_MESSAGE"]
 
 
@@ -83,5 +85,5 @@ async def test_personal_messages_with_one_greeting_all_go_through(api) -> None:
     recruiter = await _recruiter(api)
     candidates = await _candidates(api, 4)
     for candidate, message in zip(candidates, [BASE, *PERSONAL], strict=True):
-        payload = await send(api, recruiter, candidate.id, message)
+        payload = await send(api, recruiter, api.id_for(candidate, recruiter), message)
         assert payload["userErrors"] == [] and payload["request"], message

@@ -4,10 +4,11 @@ of owners, and shares field plans between its profiles without changing any of t
 from __future__ import annotations
 
 import uuid
-from types import SimpleNamespace
+from pathlib import Path
 
 from auth.identity import Identity
 from bench.world import seed
+from config import Settings
 from db.facts import RawFacts
 from policies.authorizer import get_authorizer
 from policies.fields import PROFILE_FIELDS
@@ -27,7 +28,10 @@ async def test_one_query_for_rows_and_facts_and_unknown_ids_are_null(db, setting
     )
     assert db.counter.count == 1
     assert out[0] is None
-    assert [p.id for p in out[1:]] == [ids.encode(ids.PROFILE, o) for o in world.owner_ids]
+    audience = world.viewer.audience  # the viewer's company: ids as it knows them
+    assert [p.id for p in out[1:]] == [
+        ids.profile_id(settings, audience, o) for o in world.owner_ids
+    ]
     assert out[1].full_name == "Candidate 0 Lastname"  # the contact's identity
     assert [p.full_name for p in out[2:]] == [None, None, None]  # nobody else's
     assert all(p.experience_band is not None for p in out[1:])  # a RECRUITERS field
@@ -38,6 +42,7 @@ def _row(kind: str, audiences: dict[str, str]) -> dict:
     return {
         "member_id": uuid.uuid4(),
         "kind": kind,
+        "company_id": None,
         "alias": "Some Alias",
         "audiences": audiences,
         "confidential_search": False,
@@ -73,7 +78,9 @@ def test_profiles_sharing_plans_equal_profiles_built_alone() -> None:
     viewer = Identity(
         member_id=uuid.uuid4(), kind="RECRUITER", company_id=uuid.uuid4(), email_verified=True
     )
-    settings = SimpleNamespace(k_anonymity=5)  # all that building a profile reads of them
+    settings = Settings(
+        database_url=None, data_dir=Path("."), secret_key="k" * 40, production=False
+    )
     ctx = Context(db=None, settings=settings, authorizer=authorizer, identity=viewer)
     alone = Context(db=None, settings=settings, authorizer=authorizer, identity=viewer)
     tree = {name: {} for name in PROFILE_FIELDS if name != "experiences"}

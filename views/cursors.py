@@ -4,6 +4,11 @@ A cursor only carries the position of a row the viewer already received (its
 time and id), so it reveals nothing they could not read; it is opaque so that
 clients do not build on its shape. A cursor that does not decode is a client
 error (``BAD_USER_INPUT``), never a silent restart from the top.
+
+The row ids here are contact requests' and access events', never a member's:
+an edge is shown to its candidate and one company only, an event to its owner
+alone (Promise: Pseudonyms per company; search cursors carry the viewer's
+profile id instead, see ``resolvers.search``).
 """
 
 from __future__ import annotations

@@ -63,10 +63,11 @@ def plain(value: Any) -> Any:
     return value
 
 
-def account(member: Row, role: t.CompanyRole | None) -> dict:
-    """The account itself: never its password hash."""
+def account(member: Row, own_id: str, role: t.CompanyRole | None) -> dict:
+    """The account itself (``own_id``: the member's id as they know it): never its
+    password hash."""
     return {
-        "id": ids.encode(ids.PROFILE, member["id"]),
+        "id": own_id,
         "email": member["email"],
         "kind": member["kind"],
         "alias": member["alias"],

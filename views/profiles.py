@@ -17,6 +17,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any, NamedTuple, TypeVar
 
+from auth.pseudonyms import audience_of
 from db.facts import RawFacts
 from policies import actions
 from policies.authorizer import Authorizer, FieldDecider
@@ -36,6 +37,7 @@ from policies.fields import (
 )
 from schema import types as t
 from views import ids
+from views.aliases import alias_for, viewer_label
 from views.selection import Tree
 from views.standing import relation_for
 from web.context import Context
@@ -314,7 +316,10 @@ def build_profile(
     log_access: bool = True,
     plans: FieldPlans | None = None,
 ) -> t.Profile:
-    """A ``Profile`` with each selected private field decided for ``rel``.
+    """A ``Profile`` with each selected private field decided for ``rel``, under the
+    id and alias this viewer's audience knows the member by (Promise: Pseudonyms
+    per company): each derived once per profile, never per field, and the alias
+    only when selected (unselected, strawberry never reads it).
 
     ``plans``: made for this ``tree``, shared by the profiles of one page.
     """
@@ -325,11 +330,16 @@ def build_profile(
             t.Experience(**{attribute: read(e) for attribute, read in plan.experiences})
             for e in experiences or []
         ]
+    owner = row["member_id"]
     if log_access and plan.narrow and not rel.is_self:
-        ctx.access_log.record(row["member_id"], plan.narrow)
+        owner_audience = audience_of(row["kind"], row["company_id"])
+        ctx.access_log.record(
+            owner, plan.narrow, viewer_label(ctx.settings, ctx.identity, owner_audience)
+        )
+    audience = ctx.identity.audience
     return t.Profile(
-        id=ids.encode(ids.PROFILE, row["member_id"]),
-        alias=row["alias"],
+        id=ids.profile_id(ctx.settings, audience, owner),
+        alias=alias_for(ctx.settings, audience, owner, row["alias"]) if "alias" in tree else "",
         kind=_KIND(row["kind"]),
         contactability=reach or t.Contactability(can_request_contact=False, reason=None),
         **values,

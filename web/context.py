@@ -36,10 +36,14 @@ class AccessLog:
     """
 
     seen: dict[uuid.UUID, set[str]] = field(default_factory=dict)
+    # How each owner knows the viewer (views.aliases.viewer_label): an owner of one
+    # company knows a candidate by that company's alias, a candidate by the stored one.
+    labels: dict[uuid.UUID, str] = field(default_factory=dict)
 
-    def record(self, owner_id: uuid.UUID, fields: AbstractSet[str]) -> None:
+    def record(self, owner_id: uuid.UUID, fields: AbstractSet[str], label: str) -> None:
         if fields:
             self.seen.setdefault(owner_id, set()).update(fields)
+            self.labels[owner_id] = label
 
 
 @dataclass
@@ -135,16 +139,15 @@ class Context:
     async def write_access_log(self) -> None:
         """What this request delivered to the viewer of others' narrow fields, in one
         insert (``web.extensions.AccessLogWriter`` calls it after each operation)."""
-        seen = self.access_log.seen
-        if not seen:
+        log = self.access_log
+        if not log.seen:
             return
-        identity = self.identity
-        label = identity.partner_label or identity.alias or "a member"
         async with self.db.autocommit() as conn:  # one INSERT: atomic without BEGIN/COMMIT
             await access_log_db.insert_events(
-                conn, viewer_id=identity.member_id, label=label, seen=seen
+                conn, viewer_id=self.identity.member_id, labels=log.labels, seen=log.seen
             )
-        seen.clear()
+        log.seen.clear()
+        log.labels.clear()
 
     def queue_mail(self, mail: Mail) -> None:
         self.queued_mail.append(mail)

@@ -118,6 +118,7 @@ class AccessLogWriter(SchemaExtension):
             result.data = None
             result.errors = [GraphQLError("access log not written", original_error=error)]
             ctx.access_log.seen.clear()
+            ctx.access_log.labels.clear()
 
 
 class ReplicaReads(SchemaExtension):
