@@ -28,7 +28,7 @@ from db.sqlguard import choice, literal
 
 # What the fragments below may interpolate: the alias of the owner's profile row,
 # and the stored states of a contact edge (``db.network``).
-OWNER_ALIASES = frozenset({"profile"})
+OWNER_ALIASES = frozenset({"profile", "wanted"})
 EDGE_STATUSES = frozenset({"PENDING", "ACCEPTED", "DECLINED", "EXPIRED", "WITHDRAWN", "ENDED"})
 
 

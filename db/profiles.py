@@ -6,7 +6,8 @@ import uuid
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.engine import one_of
@@ -49,12 +50,15 @@ PROFILE_COLUMNS = (
 )
 
 
-def profile_query():
-    return (
-        select(*PROFILE_COLUMNS)
-        .select_from(profile.join(member, member.c.id == profile.c.member_id))
-        .outerjoin(_employer, _employer.c.id == profile.c.current_employer_id)
+def _profile_rows():
+    """Profiles with their accounts and current employers (the FROM of a profile row)."""
+    return profile.join(member, member.c.id == profile.c.member_id).outerjoin(
+        _employer, _employer.c.id == profile.c.current_employer_id
     )
+
+
+def profile_query():
+    return select(*PROFILE_COLUMNS).select_from(_profile_rows())
 
 
 async def load_profiles(conn: AsyncConnection, member_ids: list[uuid.UUID]) -> dict:
@@ -66,14 +70,23 @@ async def load_profiles(conn: AsyncConnection, member_ids: list[uuid.UUID]) -> d
 async def load_profiles_seen_by(
     conn: AsyncConnection, viewer_id: uuid.UUID, member_ids: list[uuid.UUID], now: datetime
 ) -> tuple[dict, dict[uuid.UUID, RawFacts]]:
-    """Live members' profiles and the viewer's facts towards each, in one statement."""
-    result = await conn.execute(
-        profile_query()
-        .add_columns(*fact_columns("profile"))
-        .where(one_of(profile.c.member_id, member_ids)),
-        {"viewer": viewer_id, "now": now},
+    """Live members' profiles and the viewer's facts towards each, in one statement.
+
+    The facts are computed for every id asked, whether it names a member or not
+    (the ids drive the statement, the profiles are joined to them): a refusal
+    for an unknown or deleted id then costs what one for a hidden member costs
+    (Promise (Hidden members do not exist); ``bench/refusals.py`` measures it).
+    """
+    wanted = (
+        func.unnest(bindparam("wanted", member_ids, type_=ARRAY(UUID(as_uuid=True))))
+        .table_valued("member_id")
+        .render_derived(name="wanted")
     )
-    rows = {row["member_id"]: row for row in result.mappings()}
+    statement = select(*PROFILE_COLUMNS, *fact_columns("wanted")).select_from(
+        wanted.outerjoin(_profile_rows(), profile.c.member_id == wanted.c.member_id)
+    )
+    result = await conn.execute(statement, {"viewer": viewer_id, "now": now})
+    rows = {row["member_id"]: row for row in result.mappings() if row["member_id"] is not None}
     return rows, {member_id: facts_of(row) for member_id, row in rows.items()}
 
 
