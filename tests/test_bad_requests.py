@@ -108,3 +108,26 @@ async def test_a_client_id_with_a_nul_is_an_unknown_client(http, db):
     response = await http.post("/oauth/token", data=form)
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        (
+            "mutation($i: ProfileInput!) { updateProfile(input: $i) { userErrors { code } } }",
+            {"i": {"seniority": "PRINCIPAL"}},
+        ),
+        (
+            "query($f: CandidateFilter) { searchCandidates(filter: $f) { edges { cursor } } }",
+            {"f": {"seniority": ["PRINCIPAL"]}},
+        ),
+        ("query($n: Int) { searchCandidates(first: $n) { edges { cursor } } }", {"n": "many"}),
+    ],
+)
+async def test_a_variable_of_the_wrong_value_is_the_clients_error(api, query, variables):
+    """An enum value that does not exist is BAD_USER_INPUT, never INTERNAL."""
+    member = await api.sign_up("val@mail.example")
+    body = await api(query, variables, member.token)
+    assert body.get("data") is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"], body
+    assert "Variable '$" in body["errors"][0]["message"]

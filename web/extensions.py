@@ -42,6 +42,10 @@ logger = logging.getLogger("suplinks.errors")
 
 # graphql-core's words when the parser stops at ``max_tokens`` (see web/query_limits.py).
 TOKEN_LIMIT_MESSAGE = "tokens. Parsing aborted."
+# graphql-core's words for a variable whose value does not fit its type (an enum
+# value that does not exist, say): the client's input, though the error carries
+# the coercion's exception as its original error.
+VARIABLE_ERROR = "Variable '$"
 
 
 def _client_error(error: GraphQLError, production: bool) -> GraphQLError:
@@ -70,7 +74,7 @@ def _public(error: GraphQLError, request_id: str, production: bool) -> GraphQLEr
             path=error.path,
             extensions=original.extensions,
         )
-    if original is None:
+    if original is None or error.message.startswith(VARIABLE_ERROR):
         return _client_error(error, production)
     if database_unavailable(original):
         logger.warning("request %s: the database is unreachable (%s)", request_id, original)
