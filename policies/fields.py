@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 
@@ -122,11 +123,13 @@ Edit = Text | Name | Date | Url | Whole | Choice | Flag | Skills | Salary | Comp
 # --- the declaration ----------------------------------------------------------
 
 
+@cache  # a handful of names, converted for every field plan of every page
 def snake(name: str) -> str:
     """``currentEmployer`` -> ``current_employer``: the Python attribute of a GraphQL name."""
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
+@cache
 def camel(name: str) -> str:
     """``current_employer`` -> ``currentEmployer``."""
     head, *rest = name.split("_")
