@@ -212,8 +212,8 @@ async def _colleague(
     demoting each other at once cannot both see two admins.
     """
     identity = ctx.identity
-    target = ids.profile_member(ctx.settings, ctx.identity.audience, profile_id)
-    row = await companies_db.membership(conn, target, lock=True) if target else None
+    target = ids.member_named(ctx.settings, ctx.identity.audience, profile_id)
+    row = await companies_db.membership(conn, target, lock=True)
     company_id = identity.company_id if identity.is_member else None
     same = company_id is not None and row is not None and row["company_id"] == company_id
     if same:

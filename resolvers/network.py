@@ -115,14 +115,6 @@ async def _edge_facts(
     return EdgeFacts(side=side, counterpart_visible=visible, live=live)
 
 
-def _member_named(ctx: Context, profile_id: str) -> uuid.UUID:
-    """The member a profile id names for this viewer; for an id that names nobody they
-    know (forged, another company's), ``ids.NOBODY``, looked up like any member so that
-    the refusal costs the same statements as for a deleted or hidden one (Promise
-    (Hidden members do not exist))."""
-    return ids.profile_member(ctx.settings, ctx.identity.audience, profile_id) or ids.NOBODY
-
-
 def _contact_target(row) -> ContactTarget:
     """The member a recruiter asks to contact (None: unknown, or hidden from them)."""
     if row is None:
@@ -170,7 +162,7 @@ async def send_contact_request(
     then the pair and the sender's quotas."""
     me = ctx.authorize(actions.SEND_REQUEST)
     message = _message(raw_message)
-    target = _member_named(ctx, profile_id)
+    target = ids.member_named(ctx.settings, ctx.identity.audience, profile_id)
     now = ctx.now()
     await network_db.lock_members(conn, [me.member_id, target])
     ctx.authorize(actions.CONTACT, _contact_target(await _visible_member(ctx, conn, target, now)))
@@ -295,7 +287,7 @@ async def end_contact(ctx: Context, conn: AsyncConnection, request_id: str) -> u
 
 async def block_member(ctx: Context, conn: AsyncConnection, profile_id: str) -> None:
     me = ctx.authorize(actions.ACT_IN_NETWORK).member_id
-    target = _member_named(ctx, profile_id)
+    target = ids.member_named(ctx.settings, ctx.identity.audience, profile_id)
     if target == me:
         raise problem("CANNOT_BLOCK_SELF", "You cannot block yourself.", "profileId")
     now = ctx.now()
@@ -311,7 +303,7 @@ async def block_member(ctx: Context, conn: AsyncConnection, profile_id: str) -> 
 
 async def unblock_member(ctx: Context, conn: AsyncConnection, profile_id: str) -> None:
     me = ctx.authorize(actions.ACT_IN_NETWORK).member_id
-    target = _member_named(ctx, profile_id)
+    target = ids.member_named(ctx.settings, ctx.identity.audience, profile_id)
     if await network_db.remove_member_block(conn, me, target):
         return
     # Not blocked by me: fine for someone I can see, an unknown id otherwise.

@@ -48,7 +48,7 @@ async def profile_by_id(ctx: Context, info, opaque_id: str) -> t.Profile | None:
     if not ctx.allowed(actions.READ_NETWORK):
         return None
     return await view_profile(
-        ctx, ids.profile_member(ctx.settings, ctx.identity.audience, opaque_id), selected(info)
+        ctx, ids.member_named(ctx.settings, ctx.identity.audience, opaque_id), selected(info)
     )
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from tests.client import Api, Member
+from views import ids
 
 REQUEST_FIELDS = """
   id status message createdAt respondedAt sharedWithAts
@@ -147,6 +148,14 @@ def personal(name: str, extra: str = "") -> str:
     digest = hashlib.sha256(name.encode()).digest()[:14]
     picked = " ".join(_WORDS[b % len(_WORDS)] for b in digest)
     return f"Hello {name}, about your work: {picked}. {extra}".strip()
+
+
+def nobody_id(api: Api, viewer: Member) -> str:
+    """An id ``viewer``'s audience could have been given (it opens under their key) that
+    names no member: the unknown member refusals must look like. ``unknown_profile_id``
+    makes one that opens for nobody."""
+    assert api.settings is not None
+    return ids.profile_id(api.settings, viewer.audience, uuid.uuid4())
 
 
 def unknown_profile_id() -> str:

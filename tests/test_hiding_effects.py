@@ -10,24 +10,14 @@ one-way), (Partners see only consented fields).
 
 from __future__ import annotations
 
-import uuid
-
 from tests.client import PASSWORD, Api, Member
-from tests.network_support import SEND, block, personal, unknown_profile_id
+from tests.network_support import SEND, block, nobody_id, personal, unknown_profile_id
 from tests.partner_support import PIPELINE, ats_for, shared_contact, withdraw_consent
-from views import ids
 
 READ = "query($id: ID!) { profile(id: $id) { id alias } }"
 SEARCH = "{ searchCandidates(first: 100) { edges { node { id } } } }"
 DELETE = "mutation($p: String!) { deleteAccount(password: $p) { ok } }"
 EMPLOYER = "{ viewer { profile { currentEmployer { id } } } }"
-
-
-def nobody_id(api: Api, viewer: Member) -> str:
-    """An id ``viewer``'s audience could have been given (it opens under their key)
-    that names no member (as in test_refusals)."""
-    assert api.settings is not None
-    return ids.profile_id(api.settings, viewer.audience, uuid.uuid4())
 
 
 async def company_of(api: Api, recruiter: Member) -> str:
@@ -53,8 +43,8 @@ async def test_not_contactable_refuses_with_the_statements_of_an_unknown_id(api,
     """Row "contactable = false": the refusal is the unknown id's, in bytes (also held by
     test_network_limits) and in the work done, so its timing tells nothing either.
     The unknown id here is one Rita's audience could have been given (it opens under
-    her company's key) naming nobody; an id that does not open at all is refused
-    before any lookup, and answers the same bytes."""
+    her company's key) naming nobody; an id that does not open at all is looked up as
+    ``ids.NOBODY`` (``views.ids.member_named``) and answers the same bytes."""
     await api.company("acme.example", "Acme")
     rita = api.admins["acme.example"]
     closed = await api.sign_up("cloe@mail.example", "CANDIDATE", "Cloe")

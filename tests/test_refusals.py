@@ -10,8 +10,6 @@ order) for the three cases; ``bench/refusals.py`` measures the times.
 
 from __future__ import annotations
 
-import uuid
-
 from tests.client import PASSWORD, Api, Member
 from tests.network_support import (
     BLOCK,
@@ -20,12 +18,12 @@ from tests.network_support import (
     SEND,
     WITHDRAW,
     block,
+    nobody_id,
     personal,
     request_ok,
     unknown_profile_id,
     unknown_request_id,
 )
-from views import ids
 
 READ = "query($id: ID!) { profile(id: $id) { id alias headline kind } }"
 RESOLVE = "query($id: ID!) { node(id: $id) { id ... on Profile { alias headline } } }"
@@ -66,15 +64,6 @@ async def deleted_member(api: Api, email: str, viewer: Member) -> str:
     done = await api.data(DELETE, {"p": PASSWORD}, gone.token)
     assert done["deleteAccount"]["ok"], done
     return known
-
-
-def nobody_id(api: Api, viewer: Member) -> str:
-    """An id ``viewer``'s audience could have been given (it opens under their key)
-    that names no member: the unknown member the refusals must look like. An id that
-    does not open at all (``unknown_profile_id``, another audience's) names nobody
-    before any lookup, like a malformed one."""
-    assert api.settings is not None
-    return ids.profile_id(api.settings, viewer.audience, uuid.uuid4())
 
 
 async def refusal_world(api: Api) -> tuple[Member, Member, dict[str, str]]:

@@ -98,6 +98,14 @@ def profile_member(settings: Settings, audience: Audience, opaque: str | None) -
         return None
 
 
+def member_named(settings: Settings, audience: Audience, opaque: str | None) -> uuid.UUID:
+    """The member a profile id names for ``audience``, else ``NOBODY``: every path that
+    looks a member up by id looks one up, so an id that names nobody (forged, another
+    company's, a deleted member's) costs what a hidden member costs (Promise (Hidden
+    members do not exist))."""
+    return profile_member(settings, audience, opaque) or NOBODY
+
+
 @lru_cache(maxsize=_MEMO)
 def _opened(secret: str, audience: Audience, versions: range, opaque: str) -> uuid.UUID:
     """Raises LookupError for an id that does not open: only ids that do are remembered,
